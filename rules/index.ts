@@ -1,0 +1,25 @@
+/**
+ * The project's rule set. `ruleSetDefinition` is the raw input (tests and the CLI validate
+ * it with a clock); `ruleSet` is the validated value the notifier, digest and infra use.
+ */
+import { catalog } from './catalog';
+import { defineRuleSet } from './define';
+import { digest } from './digest';
+import { loadRuleSet } from './load';
+import { routing } from './routing';
+import { sampling } from './sampling';
+
+export const ruleSetDefinition = defineRuleSet({
+  namePrefix: 'uia',
+  rules: catalog,
+  routing,
+  digest,
+  sampling,
+});
+
+export const ruleSet = loadRuleSet(ruleSetDefinition);
+
+export * from './schema';
+export * from './errors';
+export { loadRuleSet, checkRuleSet } from './load';
+export { defineRule, defineRuleSet } from './define';

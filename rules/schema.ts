@@ -1,0 +1,189 @@
+/**
+ * The rule set's shape. Every field has a documented default so a rule file states only
+ * what makes it different; `loadRuleSet()` adds the checks that need the whole set.
+ */
+import { z } from 'zod';
+
+/** Rule ids become part of AWS names (see names.ts), so they are kebab-case ASCII. */
+export const ruleIdSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be kebab-case: lower-case letters, digits and single dashes');
+
+export const severitySchema = z.enum(['page', 'ticket', 'info']);
+export type Severity = z.infer<typeof severitySchema>;
+
+export const groupSchema = z
+  .object({
+    /** X-Ray filter expression; it only applies to traces recorded after the group exists. */
+    filterExpression: z.string().trim().min(1, 'a group needs a filter expression'),
+    /** X-Ray Insights on this group (anomaly detection on its fault rate). */
+    insights: z.boolean().default(true),
+    /** Insight events to EventBridge; AWS accepts this only when `insights` is on. */
+    insightNotifications: z.boolean().default(true),
+  })
+  .strict();
+
+export const alarmStatisticSchema = z.enum(['Sum', 'Maximum', 'Minimum', 'Average', 'SampleCount']);
+export const comparisonSchema = z.enum([
+  'GreaterThanThreshold',
+  'GreaterThanOrEqualToThreshold',
+  'LessThanThreshold',
+  'LessThanOrEqualToThreshold',
+]);
+export const missingDataSchema = z.enum(['breaching', 'notBreaching', 'ignore', 'missing']);
+
+/**
+ * Alarm on the group's `ApproximateTraceCount`. Defaults follow the seed tutorial: one
+ * one-minute period, Sum, `> 0`, and missing data is "not breaching" because X-Ray publishes
+ * no datapoint for a minute in which no trace matched.
+ */
+export const alarmSchema = z
+  .object({
+    statistic: alarmStatisticSchema.default('Sum'),
+    periodSeconds: z.number().int().positive().default(60),
+    evaluationPeriods: z.number().int().min(1).default(1),
+    /** Defaults to `evaluationPeriods` (all of them must breach). */
+    datapointsToAlarm: z.number().int().min(1).optional(),
+    threshold: z.number().finite().default(0),
+    comparison: comparisonSchema.default('GreaterThanThreshold'),
+    treatMissingData: missingDataSchema.default('notBreaching'),
+  })
+  .strict()
+  .transform((alarm) => ({
+    ...alarm,
+    datapointsToAlarm: alarm.datapointsToAlarm ?? alarm.evaluationPeriods,
+  }));
+
+export const emailRouteSchema = z.enum(['immediate', 'digest', 'none']);
+
+export const routesSchema = z
+  .object({
+    /** Slack channel name as listed in the rule set's routing config, without `#`. */
+    slack: z.string().min(1).optional(),
+    /** `immediate`: mail the on-call topic; `digest`: only the manager digest; `none`. */
+    email: emailRouteSchema.default('digest'),
+  })
+  .strict();
+
+export const enrichmentSchema = z
+  .object({
+    /** Wall-clock budget for GetTraceSummaries; past it the page goes out marked partial. */
+    timeBudgetMs: z.number().int().min(100).max(60_000).default(4_000),
+    /** Most GetTraceSummaries pages read per alert. */
+    maxPages: z.number().int().min(1).max(1_000).default(50),
+    /** Most trace summaries aggregated per alert. */
+    maxTraces: z.number().int().min(1).max(10_000_000).default(1_000_000),
+    /** Users listed by name in a page, ranked by impact; the total is still counted. */
+    topUsers: z.number().int().min(1).max(500).default(20),
+    /** Example trace links per page. */
+    exampleTraces: z.number().int().min(0).max(20).default(3),
+    /** Whether usernames may leave the notifier in `Incident Updated` events. */
+    shareUsernames: z.boolean().default(false),
+  })
+  .strict();
+
+export const silenceSchema = z
+  .object({
+    /** ISO-8601 instant with an offset, e.g. `2026-12-01T00:00:00Z`. */
+    until: z.iso.datetime({ offset: true }),
+    reason: z.string().trim().min(1, 'a silence needs a reason'),
+    createdBy: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    id: ruleIdSchema,
+    title: z.string().trim().min(1).max(120),
+    description: z.string().trim().min(1),
+    severity: severitySchema,
+    group: groupSchema,
+    alarm: alarmSchema.optional(),
+    routes: routesSchema.default({ email: 'digest' }),
+    runbookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+    enrichment: enrichmentSchema.default(enrichmentSchema.parse({})),
+    silences: z.array(silenceSchema).default([]),
+    /** Team that owns the rule; shown on pages and in the digest. */
+    owner: z.string().trim().min(1),
+  })
+  .strict();
+
+export type RuleInput = z.input<typeof ruleSchema>;
+export type Rule = z.output<typeof ruleSchema>;
+export type AlarmSettings = z.output<typeof alarmSchema>;
+
+export const slackChannelSchema = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,79}$/, 'Slack channel names are lower-case, no `#`'),
+    /** Channel id (C…); optional: the notifier posts by name when absent. */
+    id: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{6,}$/)
+      .optional(),
+  })
+  .strict();
+
+export const routingSchema = z
+  .object({
+    slackChannels: z.array(slackChannelSchema).default([]),
+  })
+  .strict();
+
+const weekdaySchema = z.enum(['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN']);
+
+export const digestSchema = z
+  .object({
+    cadence: z.enum(['daily', 'weekly']).default('weekly'),
+    /** Weekly digests go out on this day. */
+    weekday: weekdaySchema.default('MON'),
+    /** Local hour (0–23) in `timezone`. */
+    hour: z.number().int().min(0).max(23).default(8),
+    timezone: z.string().default('UTC'),
+    /** Manager addresses subscribed to the digest topic (each confirms by email). */
+    recipients: z.array(z.email()).default([]),
+    /** SES sender for the HTML version; without one only the SNS text digest is sent. */
+    sender: z.email().optional(),
+    /** Naming users in a digest is opt-in: managers need counts, not people. */
+    nameUsers: z.boolean().default(false),
+  })
+  .strict();
+export type DigestConfig = z.output<typeof digestSchema>;
+
+/**
+ * `AWS::XRay::SamplingRule`. An affected-user list is only as complete as sampling allows,
+ * so the shipped default samples every cart request.
+ */
+export const samplingRuleSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, '1–32 letters, digits, `-` or `_`'),
+    priority: z.number().int().min(1).max(9999),
+    /** Requests per second always traced, before `fixedRate` applies. */
+    reservoirSize: z.number().int().min(0),
+    /** Share (0–1) of requests traced once the reservoir is used up. */
+    fixedRate: z.number().min(0).max(1),
+    serviceName: z.string().min(1).max(64).default('*'),
+    serviceType: z.string().min(1).default('*'),
+    host: z.string().min(1).max(64).default('*'),
+    httpMethod: z.string().min(1).max(10).default('*'),
+    urlPath: z.string().min(1).max(128).default('*'),
+    resourceArn: z.string().min(1).max(500).default('*'),
+  })
+  .strict();
+export type SamplingRule = z.output<typeof samplingRuleSchema>;
+
+export const ruleSetSchema = z
+  .object({
+    /**
+     * Prefix of every AWS name this project creates; lets two deployments (say `uia` and
+     * `uia-dev`) share an account without colliding.
+     */
+    namePrefix: z.string().regex(/^[a-z][a-z0-9]{0,7}(-[a-z0-9]{1,7})?$/, 'short kebab-case, e.g. `uia`'),
+    rules: z.array(ruleSchema),
+    routing: routingSchema.default({ slackChannels: [] }),
+    digest: digestSchema.default(digestSchema.parse({})),
+    sampling: z.array(samplingRuleSchema).default([]),
+  })
+  .strict();
+
+export type RuleSetInput = z.input<typeof ruleSetSchema>;
+export type RuleSet = z.output<typeof ruleSetSchema>;

@@ -1,0 +1,161 @@
+/**
+ * Checks that need the whole rule set (or AWS's limits) beyond what the zod shape says.
+ * Pure: the clock is passed in, and every problem is returned, never thrown one by one.
+ */
+import type { RuleIssue } from './errors';
+import {
+  ALARM_NAME_MAX,
+  EVENT_RULE_NAME_MAX,
+  GROUP_NAME_MAX,
+  GROUP_NAME_PATTERN,
+  MAX_GROUPS_PER_REGION,
+  alarmName,
+  eventRuleName,
+  groupName,
+} from './names';
+import type { AlarmSettings, Rule, RuleSet } from './schema';
+
+export interface ValidateOptions {
+  /**
+   * When given, silences that ended before `now` are errors (stale config). Omitted at
+   * runtime in Lambda, where an expired silence simply stops applying.
+   */
+  now?: Date;
+}
+
+const ONE_DAY_S = 86_400;
+const SEVEN_DAYS_S = 7 * ONE_DAY_S;
+
+export function validateRuleSet(ruleSet: RuleSet, options: ValidateOptions = {}): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const setIssue = (path: string, message: string) => issues.push({ ruleId: undefined, path, message });
+
+  const seen = new Map<string, number>();
+  ruleSet.rules.forEach((rule, index) => {
+    const first = seen.get(rule.id);
+    if (first !== undefined) {
+      issues.push({
+        ruleId: rule.id,
+        path: 'id',
+        message: `duplicate rule id (rules[${first}] and rules[${index}])`,
+      });
+    } else seen.set(rule.id, index);
+  });
+
+  if (ruleSet.rules.length > MAX_GROUPS_PER_REGION) {
+    setIssue(
+      'rules',
+      `${ruleSet.rules.length} rules need ${ruleSet.rules.length} X-Ray groups; AWS allows at most ${MAX_GROUPS_PER_REGION} per region`,
+    );
+  }
+
+  const channels = new Set(ruleSet.routing.slackChannels.map((c) => c.name));
+  for (const rule of ruleSet.rules) issues.push(...validateRule(rule, ruleSet.namePrefix, channels, options));
+
+  const samplingNames = new Set<string>();
+  ruleSet.sampling.forEach((s, i) => {
+    if (samplingNames.has(s.name))
+      setIssue(`sampling[${i}].name`, `duplicate sampling rule name "${s.name}"`);
+    samplingNames.add(s.name);
+  });
+
+  if (!isTimeZone(ruleSet.digest.timezone)) {
+    setIssue('digest.timezone', `unknown IANA time zone "${ruleSet.digest.timezone}"`);
+  }
+  for (const kind of ['alarms', 'insights', 'test-alerts', 'digest-schedule'] as const) {
+    const name = eventRuleName(ruleSet.namePrefix, kind);
+    if (name.length > EVENT_RULE_NAME_MAX) {
+      setIssue('namePrefix', `EventBridge rule name "${name}" exceeds ${EVENT_RULE_NAME_MAX} characters`);
+    }
+  }
+  return issues;
+}
+
+function validateRule(
+  rule: Rule,
+  prefix: string,
+  channels: ReadonlySet<string>,
+  { now }: ValidateOptions,
+): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ ruleId: rule.id, path, message });
+
+  const group = groupName(prefix, rule.id);
+  if (group.length > GROUP_NAME_MAX) {
+    add(
+      'id',
+      `X-Ray group name "${group}" is ${group.length} characters; AWS allows ${GROUP_NAME_MAX} (shorten the id to ${GROUP_NAME_MAX - (group.length - rule.id.length)} characters)`,
+    );
+  } else if (!GROUP_NAME_PATTERN.test(group)) {
+    add('id', `X-Ray group name "${group}" may contain only letters, digits and dashes`);
+  }
+
+  if (rule.group.insightNotifications && !rule.group.insights) {
+    add('group.insightNotifications', 'Insight notifications need `insights: true` (AWS rejects the group)');
+  }
+
+  if (rule.alarm) {
+    for (const message of alarmProblems(rule.alarm)) add('alarm', message);
+    const name = alarmName(prefix, rule.id);
+    if (name.length > ALARM_NAME_MAX) add('id', `alarm name exceeds ${ALARM_NAME_MAX} characters`);
+  }
+
+  if (rule.routes.slack !== undefined && !channels.has(rule.routes.slack)) {
+    const known = [...channels].join(', ') || 'none';
+    add(
+      'routes.slack',
+      `Slack channel "${rule.routes.slack}" is not in routing.slackChannels (known: ${known})`,
+    );
+  }
+  if (rule.severity === 'page' && rule.routes.slack === undefined && rule.routes.email !== 'immediate') {
+    add('routes', 'a `page` rule must reach someone now: set routes.slack or routes.email = "immediate"');
+  }
+
+  if (now) {
+    rule.silences.forEach((silence, i) => {
+      if (Date.parse(silence.until) <= now.getTime()) {
+        add(
+          `silences[${i}].until`,
+          `silence ended ${silence.until}; remove it (reason was: ${silence.reason})`,
+        );
+      }
+    });
+  }
+  return issues;
+}
+
+/** Settings that CloudWatch PutMetricAlarm would reject, or that can never see a datapoint. */
+function alarmProblems(alarm: AlarmSettings): string[] {
+  const problems: string[] = [];
+  const { periodSeconds: period, evaluationPeriods, datapointsToAlarm } = alarm;
+  if (period % 60 !== 0) {
+    problems.push(
+      `periodSeconds ${period} is not a multiple of 60: X-Ray publishes ApproximateTraceCount once a minute`,
+    );
+  }
+  if (period > ONE_DAY_S)
+    problems.push(`periodSeconds ${period} exceeds CloudWatch's maximum of ${ONE_DAY_S}`);
+  if (datapointsToAlarm > evaluationPeriods) {
+    problems.push(
+      `datapointsToAlarm (${datapointsToAlarm}) cannot exceed evaluationPeriods (${evaluationPeriods})`,
+    );
+  }
+  // CloudWatch: evaluation range ≤ 1 day, or ≤ 7 days for periods of an hour or more.
+  const range = period * evaluationPeriods;
+  const maxRange = period >= 3_600 ? SEVEN_DAYS_S : ONE_DAY_S;
+  if (range > maxRange) {
+    problems.push(
+      `evaluationPeriods × periodSeconds = ${range} s exceeds CloudWatch's limit of ${maxRange} s for this period`,
+    );
+  }
+  return problems;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
