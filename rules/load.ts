@@ -31,10 +31,22 @@ export function checkRuleSet(
   }
 
   const rules: Rule[] = [];
+  const firstIndex = new Map<string, number>();
   rawRules.forEach((raw, index) => {
+    const id = rawId(raw);
     const parsed = ruleSchema.safeParse(raw);
     if (parsed.success) rules.push(parsed.data);
-    else issues.push(...fromZod(parsed.error, rawId(raw) ?? `rules[${index}]`, ''));
+    else issues.push(...fromZod(parsed.error, id ?? `rules[${index}]`, ''));
+    // On raw ids, so a duplicate is reported even when one of the copies is malformed.
+    if (id === undefined) return;
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else
+      issues.push({
+        ruleId: id,
+        path: 'id',
+        message: `duplicate rule id (rules[${first}] and rules[${index}])`,
+      });
   });
 
   if (!base.success) return { ruleSet: undefined, issues };

@@ -30,18 +30,6 @@ export function validateRuleSet(ruleSet: RuleSet, options: ValidateOptions = {})
   const issues: RuleIssue[] = [];
   const setIssue = (path: string, message: string) => issues.push({ ruleId: undefined, path, message });
 
-  const seen = new Map<string, number>();
-  ruleSet.rules.forEach((rule, index) => {
-    const first = seen.get(rule.id);
-    if (first !== undefined) {
-      issues.push({
-        ruleId: rule.id,
-        path: 'id',
-        message: `duplicate rule id (rules[${first}] and rules[${index}])`,
-      });
-    } else seen.set(rule.id, index);
-  });
-
   if (ruleSet.rules.length > MAX_GROUPS_PER_REGION) {
     setIssue(
       'rules',
