@@ -1,0 +1,69 @@
+/**
+ * The alerting stack: everything the rule set turns into AWS resources. Function code
+ * (notifier, digest) is added by later constructs; this stack owns the groups, alarms,
+ * sampling rules, topics, the alerts table and the reference to the Slack token.
+ */
+import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { RuleSet } from '../rules/schema';
+import { AlertsTable } from './constructs/alerts-table';
+import { EncryptedTopic } from './constructs/encrypted-topic';
+import { RuleGroup } from './constructs/rule-group';
+import { SamplingRules } from './constructs/sampling-rules';
+
+export interface AlertingStackProps extends StackProps {
+  ruleSet: RuleSet;
+  /**
+   * Secrets Manager name of the Slack bot token (`xoxb-…`). Only referenced: the value is
+   * put there by hand (README "Deploying"), never in code or environment variables.
+   * @default 'uia/slack-bot-token'
+   */
+  slackTokenSecretName?: string;
+  /** On-call addresses subscribed to the immediate-email topic. @default none */
+  onCallEmails?: readonly string[];
+}
+
+export class AlertingStack extends Stack {
+  readonly ruleGroups: ReadonlyMap<string, RuleGroup>;
+  readonly onCallTopic: EncryptedTopic;
+  readonly digestTopic: EncryptedTopic;
+  readonly alertsTable: AlertsTable;
+  readonly slackTokenSecret: secretsmanager.ISecret;
+  readonly topicKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: AlertingStackProps) {
+    super(scope, id, props);
+    const { ruleSet } = props;
+
+    const groups = new Map<string, RuleGroup>();
+    for (const rule of ruleSet.rules) {
+      groups.set(rule.id, new RuleGroup(this, `Rule-${rule.id}`, { rule, namePrefix: ruleSet.namePrefix }));
+    }
+    this.ruleGroups = groups;
+    new SamplingRules(this, 'Sampling', { rules: ruleSet.sampling });
+
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'Encrypts the on-call and digest topics',
+      enableKeyRotation: true,
+    });
+    this.onCallTopic = new EncryptedTopic(this, 'OnCallTopic', {
+      displayName: 'User-impact alerts (on-call)',
+      key: this.topicKey,
+      emails: props.onCallEmails ?? [],
+    });
+    this.digestTopic = new EncryptedTopic(this, 'DigestTopic', {
+      displayName: 'User-impact digest (managers)',
+      key: this.topicKey,
+      emails: ruleSet.digest.recipients,
+    });
+
+    this.alertsTable = new AlertsTable(this, 'Alerts');
+    this.slackTokenSecret = secretsmanager.Secret.fromSecretNameV2(
+      this,
+      'SlackToken',
+      props.slackTokenSecretName ?? 'uia/slack-bot-token',
+    );
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * CDK entry point (`npm run synth`, `npm run deploy`). The rule set is validated here with
+ * the real clock, so a bad rule stops synth with every problem listed before anything
+ * reaches AWS. cdk-nag's AwsSolutions pack runs as a policy-validation plugin: findings
+ * make synth fail.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ruleSetDefinition } from '../rules';
+import { loadRuleSet } from '../rules/load';
+import { AlertingStack } from './alerting-stack';
+
+export function buildApp(app = new App()): { app: App; alerting: AlertingStack } {
+  const ruleSet = loadRuleSet(ruleSetDefinition, { now: new Date() });
+  // Real deploys get account/region from the CLI's credentials; offline synth uses placeholders.
+  const env = {
+    account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
+    region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
+  };
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const onCallEmails = listFromContext(app, 'onCallEmails');
+  const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails });
+  return { app, alerting };
+}
+
+function listFromContext(app: App, key: string): string[] {
+  const value: unknown = app.node.tryGetContext(key);
+  if (typeof value !== 'string' || value.trim() === '') return [];
+  return value.split(',').map((s) => s.trim());
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  buildApp().app.synth();
+}

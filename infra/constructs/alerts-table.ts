@@ -1,0 +1,43 @@
+/**
+ * The alerts table (single-table design): incidents, per-channel delivery records and the
+ * history the digest reads. `byDay` lets the digest query a period day by day instead of
+ * scanning. PITR on: this table is the incident record managers are shown.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export const ALERTS_TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  byDayIndex: 'byDay',
+  byDayPartitionKey: 'dayPk',
+  byDaySortKey: 'daySk',
+  ttl: 'expiresAt',
+} as const;
+
+export class AlertsTable extends Construct {
+  readonly table: dynamodb.TableV2;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const k = ALERTS_TABLE_KEYS;
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: k.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: k.sortKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      timeToLiveAttribute: k.ttl,
+      globalSecondaryIndexes: [
+        {
+          indexName: k.byDayIndex,
+          partitionKey: { name: k.byDayPartitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: k.byDaySortKey, type: dynamodb.AttributeType.STRING },
+        },
+      ],
+      // Incident history is the record managers are shown; keep it if the stack goes.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}
