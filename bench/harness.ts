@@ -74,7 +74,7 @@ export function opsPerSecond(fn: () => void, opsPerCall: number, minMs: number):
   while (performance.now() < warmUntil) fn();
   let calls = 0;
   const start = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     fn();
     calls++;

@@ -3,7 +3,7 @@
  * (notifier, digest) is added by later constructs; this stack owns the groups, alarms,
  * sampling rules, topics, the alerts table and the reference to the Slack token.
  */
-import { Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ruleSetDefinition, type RuleInput, type RuleSetInput } from '../../rules';
+import { run } from './check';
+
+const now = new Date('2026-11-23T00:00:00Z');
+
+describe('rules check', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('prints every rule with its derived group and alarm names', async () => {
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(await run([], { definition: ruleSetDefinition, now })).toBe(0);
+    const text = out.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(text).toContain('✓ 4 rules valid');
+    expect(text).toMatch(
+      /registered-user-faults\s+page\s+uia--registered-user-faults\s+uia--registered-user-faults--trace-count/,
+    );
+    expect(text).toContain('slow-registered-users: Annotation.username CONTAINS "" AND');
+  });
+
+  it('lists every problem and exits 1', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const broken: RuleSetInput = {
+      ...ruleSetDefinition,
+      rules: [
+        ...ruleSetDefinition.rules,
+        { ...(ruleSetDefinition.rules[0] as RuleInput), runbookUrl: 'not a url' },
+        {
+          ...(ruleSetDefinition.rules[1] as RuleInput),
+          id: 'x',
+          routes: { slack: 'nowhere', email: 'none' },
+        },
+      ],
+    };
+    expect(await run([], { definition: broken, now })).toBe(1);
+    const text = err.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(text).toContain('✗ 3 problems');
+    expect(text).toContain('rule "registered-users" at id: duplicate rule id (rules[0] and rules[4])');
+    expect(text).toContain('rule "registered-users" at runbookUrl: must be an http(s) URL');
+    expect(text).toContain(
+      'rule "x" at routes.slack: Slack channel "nowhere" is not in routing.slackChannels',
+    );
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * `npm run rules -- <command>`: the rule engineer's tool. Each command lives in
+ * cli/commands/<name>.ts and exports `run(argv): Promise<exitCode>`.
+ */
+const commands: Record<
+  string,
+  { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+> = {
+  check: {
+    summary: 'validate the rule set and print what it would deploy',
+    load: () => import('./commands/check'),
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    if (name && name !== 'help' && name !== '--help') console.error(`unknown command "${name}"\n`);
+    console.error('usage: npm run rules -- <command> [args]\n');
+    for (const [n, c] of Object.entries(commands)) console.error(`  ${n.padEnd(10)} ${c.summary}`);
+    return name && name !== 'help' && name !== '--help' ? 2 : 0;
+  }
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
