@@ -3,11 +3,30 @@ import { meets, percentile, toResult } from './harness';
 
 describe('bench harness', () => {
   it('computes ratio to baseline and pass/miss against the target', () => {
-    const r = toResult('s', { name: 'p50', value: 1.5, unit: 'ms', baseline: 0.5, target: { op: '<=', value: 1 } });
-    expect(r).toEqual({ suite: 's', name: 'p50', value: 1.5, unit: 'ms', target: '<= 1', baseline: 0.5, ratio: 3, pass: false });
+    const r = toResult('s', {
+      name: 'p50',
+      value: 1.5,
+      unit: 'ms',
+      baseline: 0.5,
+      target: { op: '<=', value: 1 },
+    });
+    expect(r).toEqual({
+      suite: 's',
+      name: 'p50',
+      value: 1.5,
+      unit: 'ms',
+      target: '<= 1',
+      baseline: 0.5,
+      ratio: 3,
+      pass: false,
+    });
   });
   it('leaves ratio and pass null when there is no baseline or target', () => {
-    expect(toResult('s', { name: 'x', value: 10, unit: 'n' })).toMatchObject({ ratio: null, pass: null, baseline: null });
+    expect(toResult('s', { name: 'x', value: 10, unit: 'n' })).toMatchObject({
+      ratio: null,
+      pass: null,
+      baseline: null,
+    });
   });
   it('meets() honours the direction of the target', () => {
     expect(meets(2_000_001, { op: '>=', value: 2_000_000 })).toBe(true);
