@@ -10,6 +10,14 @@ const commands: Record<
     summary: 'validate the rule set and print what it would deploy',
     load: () => import('./commands/check'),
   },
+  test: {
+    summary: 'run the rule tests (rules/tests/*.yaml) and print failures as diffs',
+    load: () => import('./commands/test'),
+  },
+  explain: {
+    summary: 'explain <rule-id|--expr EXPR> <fixture.yaml>[#trace]: why each trace matched or not',
+    load: () => import('./commands/explain'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

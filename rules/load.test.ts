@@ -175,6 +175,14 @@ describe('loadRuleSet', () => {
     });
   });
 
+  it('shows the column, a caret excerpt and a suggestion for a bad expression', () => {
+    const found = messages(set([rule({ group: { filterExpression: 'responsetime > 3 && fault' } })]));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('group.filterExpression: does not parse: 1:18');
+    expect(found[0]).toContain('^');
+    expect(found[0]).toContain('did you mean: AND');
+  });
+
   it('does not report a silence that is still running', () => {
     expect(
       messages(set([rule({ silences: [{ until: '2026-12-01T00:00:00Z', reason: 'migration' }] })])),

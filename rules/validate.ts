@@ -3,6 +3,7 @@
  * Pure: the clock is passed in, and every problem is returned, never thrown one by one.
  */
 import type { RuleIssue } from './errors';
+import { formatFilterError, parseFilter } from './filter';
 import {
   ALARM_NAME_MAX,
   EVENT_RULE_NAME_MAX,
@@ -76,6 +77,12 @@ function validateRule(
     );
   } else if (!GROUP_NAME_PATTERN.test(group)) {
     add('id', `X-Ray group name "${group}" may contain only letters, digits and dashes`);
+  }
+
+  const parsed = parseFilter(rule.group.filterExpression);
+  if (!parsed.ok) {
+    for (const error of parsed.errors)
+      add('group.filterExpression', `does not parse: ${formatFilterError(error)}`);
   }
 
   if (rule.group.insightNotifications && !rule.group.insights) {

@@ -1,0 +1,48 @@
+/**
+ * `npm run rules -- test [fixture.yaml | dir]...`: runs the rule-test fixtures (default: every
+ * `rules/tests/*.yaml`) against the shipped rules. Each failure prints as a diff of expected
+ * vs actual plus the clause-by-clause explanation; the last line is the summary.
+ * Exit codes: 0 all pass, 1 some expectation fails or a rule does not parse, 2 bad input.
+ */
+import type { RuleTestSuite, RuleUnderTest } from '../../rules/filter';
+import { formatRuleTestReport, runRuleTests } from '../../rules/filter';
+import { FIXTURE_DIR, fixtureFiles, loadSuite, shippedRules } from './fixtures';
+
+export interface TestDeps {
+  rules: () => RuleUnderTest[];
+}
+
+export async function run(argv: string[], deps: TestDeps = { rules: shippedRules }): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log('usage: npm run rules -- test [fixture.yaml | directory]...   (default: rules/tests/)');
+    return 0;
+  }
+  let files: string[];
+  try {
+    files = fixtureFiles(argv.length > 0 ? argv : [FIXTURE_DIR]);
+  } catch (err) {
+    console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  if (files.length === 0) {
+    console.error(`✗ no fixture files (*.yaml) in ${argv.join(', ') || FIXTURE_DIR}`);
+    return 2;
+  }
+  const suites: RuleTestSuite[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    const loaded = loadSuite(file);
+    if (loaded.ok) suites.push(loaded.suite);
+    else problems.push(...loaded.errors);
+  }
+  if (problems.length > 0) {
+    console.error(`✗ ${problems.length} problem(s) in fixture files:`);
+    for (const p of problems) console.error(`  - ${p}`);
+    return 2;
+  }
+  const report = runRuleTests(deps.rules(), suites);
+  const text = formatRuleTestReport(report);
+  if (report.ok) console.log(text);
+  else console.error(text);
+  return report.ok ? 0 : 1;
+}
