@@ -1,0 +1,325 @@
+/**
+ * Local EventBridge: targets registered with an event pattern and an async handler, and
+ * delivery that behaves like EventBridge → Lambda (asynchronous invoke):
+ * - at least once: optionally N copies of one event (same id), in sequence or at once;
+ * - a handler that throws is retried (Lambda's async default: 2 retries), then the event
+ *   goes to a dead-letter list with the error, like an on-failure destination.
+ *
+ * `startEventBridgeServer()` puts the same bus behind `PutEvents` (AWS JSON 1.1,
+ * `X-Amz-Target: AWSEvents.PutEvents`) for `@aws-sdk/client-eventbridge`, with
+ * EventBridge's per-entry errors: `aws.*` sources are reserved for AWS
+ * (`NotAuthorizedForSourceException`), Detail must be a JSON object (`MalformedDetail`).
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { compileEventPattern, type EventMatcher, type EventPattern } from './event-pattern';
+import {
+  awsJsonError,
+  awsJsonReply,
+  jsonRpcOperation,
+  parseJsonObject,
+  sleep,
+  startHttpServer,
+} from './http-server';
+import type { HttpReply, HttpRequest } from './http-server';
+
+export type BusEvent = EventBridgeEvent<string, unknown>;
+export type EventHandler = (event: BusEvent) => unknown;
+
+export interface RetryPolicy {
+  /** Further attempts after the first fails (Lambda async invoke default: 2). */
+  retries: number;
+  /** Wait between attempts (Lambda waits about 1 then 2 minutes; tests want 0). */
+  delayMs: number;
+}
+
+export interface DuplicateOptions {
+  /** Copies of each event every matching target receives (at-least-once delivery). */
+  copies: number;
+  /** Deliver the copies at the same time instead of one after another. */
+  concurrent: boolean;
+}
+
+export interface EventTarget {
+  id: string;
+  pattern: EventPattern;
+  handler: EventHandler;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface Delivery {
+  targetId: string;
+  eventId: string;
+  copy: number;
+  attempts: number;
+  outcome: 'delivered' | 'dead-lettered';
+}
+
+export interface DeadLetter {
+  targetId: string;
+  event: BusEvent;
+  /** What the handler threw on its last attempt. */
+  error: unknown;
+  attempts: number;
+}
+
+export interface EventBusOptions {
+  account?: string;
+  region?: string;
+  /** Bus names `PutEvents` accepts (default `['default']`). */
+  busNames?: string[];
+  retry?: Partial<RetryPolicy>;
+  duplicates?: Partial<DuplicateOptions>;
+  clock?: () => Date;
+}
+
+export interface EventBus {
+  account: string;
+  region: string;
+  busNames: readonly string[];
+  addTarget(target: EventTarget): () => void;
+  /** Delivers to every matching target; resolves when all copies and retries are done. */
+  put(event: BusEvent, duplicates?: Partial<DuplicateOptions>): Promise<Delivery[]>;
+  /** Builds a full event from source, detail type and detail, as EventBridge would. */
+  event(fields: {
+    source: string;
+    detailType: string;
+    detail: unknown;
+    resources?: string[];
+    time?: Date;
+  }): BusEvent;
+  setDuplicates(duplicates: Partial<DuplicateOptions>): void;
+  /** Every event put on the bus, matched or not, in order. */
+  events(): BusEvent[];
+  deliveries(): Delivery[];
+  deadLetters(): DeadLetter[];
+  /** Resolves when no delivery is in flight (deliveries started by `PutEvents` run in the background). */
+  idle(): Promise<void>;
+}
+
+const LAMBDA_ASYNC_RETRY: RetryPolicy = { retries: 2, delayMs: 0 };
+
+export function createEventBus(options: EventBusOptions = {}): EventBus {
+  const account = options.account ?? '000000000000';
+  const region = options.region ?? 'us-east-1';
+  const clock = options.clock ?? (() => new Date());
+  const defaultRetry = { ...LAMBDA_ASYNC_RETRY, ...options.retry };
+  let duplicates: DuplicateOptions = { copies: 1, concurrent: false, ...options.duplicates };
+  const targets = new Map<string, { target: EventTarget; matches: EventMatcher }>();
+  const events: BusEvent[] = [];
+  const deliveries: Delivery[] = [];
+  const deadLetters: DeadLetter[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function deliverCopy(target: EventTarget, event: BusEvent, copy: number): Promise<Delivery> {
+    const retry = { ...defaultRetry, ...target.retry };
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= retry.retries + 1; attempt++) {
+      if (attempt > 1) await sleep(retry.delayMs);
+      try {
+        // Each invocation gets its own copy, as separate Lambda invocations would.
+        await target.handler(structuredClone(event));
+        return record({
+          targetId: target.id,
+          eventId: event.id,
+          copy,
+          attempts: attempt,
+          outcome: 'delivered',
+        });
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    const attempts = retry.retries + 1;
+    deadLetters.push({ targetId: target.id, event, error: lastError, attempts });
+    return record({ targetId: target.id, eventId: event.id, copy, attempts, outcome: 'dead-lettered' });
+  }
+
+  function record(delivery: Delivery): Delivery {
+    deliveries.push(delivery);
+    return delivery;
+  }
+
+  async function deliverTo(target: EventTarget, event: BusEvent, dup: DuplicateOptions): Promise<Delivery[]> {
+    const copies = Array.from({ length: dup.copies }, (_, i) => i + 1);
+    if (dup.concurrent) return Promise.all(copies.map((copy) => deliverCopy(target, event, copy)));
+    const results: Delivery[] = [];
+    for (const copy of copies) results.push(await deliverCopy(target, event, copy));
+    return results;
+  }
+
+  return {
+    account,
+    region,
+    busNames: options.busNames ?? ['default'],
+    addTarget(target) {
+      if (targets.has(target.id)) throw new Error(`target "${target.id}" is already registered`);
+      targets.set(target.id, { target, matches: compileEventPattern(target.pattern) });
+      return () => targets.delete(target.id);
+    },
+    put(event, override) {
+      events.push(event);
+      const dup = { ...duplicates, ...override };
+      if (!Number.isInteger(dup.copies) || dup.copies < 1)
+        throw new RangeError('copies must be a positive integer');
+      const matching = [...targets.values()].filter(({ matches }) => matches(event));
+      const work = Promise.all(matching.map(({ target }) => deliverTo(target, event, dup))).then((r) =>
+        r.flat(),
+      );
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+      return work;
+    },
+    event: ({ source, detailType, detail, resources = [], time = clock() }) => ({
+      version: '0',
+      id: randomUUID(),
+      'detail-type': detailType,
+      source,
+      account,
+      // EventBridge's `time` has no milliseconds: 2019-10-02T17:04:40Z.
+      time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region,
+      resources,
+      detail,
+    }),
+    setDuplicates(next) {
+      duplicates = { ...duplicates, ...next };
+    },
+    events: () => [...events],
+    deliveries: () => [...deliveries],
+    deadLetters: () => [...deadLetters],
+    async idle() {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+// ---- PutEvents over HTTP ---------------------------------------------------------------
+
+/** PutEvents: "The maximum number of entries per request is 10" and 256 KB in total. */
+export const MAX_PUT_EVENTS_ENTRIES = 10;
+export const MAX_PUT_EVENTS_BYTES = 262_144;
+
+/** One `PutEventsRequestEntry` as it arrives on the wire (`Time` in epoch seconds). */
+export interface PutEventsEntry {
+  Time?: number;
+  Source?: string;
+  Resources?: string[];
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+  TraceHeader?: string;
+}
+
+export type PutEventsResultEntry = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+export interface EventBridgeServer {
+  url: string;
+  close(): Promise<void>;
+  /** Every PutEvents request's entries with the per-entry results sent back. */
+  calls(): Array<{ entries: PutEventsEntry[]; results: PutEventsResultEntry[] }>;
+}
+
+/**
+ * Validates entries like EventBridge and puts the accepted ones on the bus. Returns at
+ * once with the per-entry results; delivery continues in the background (`bus.idle()`).
+ */
+export function putEntries(bus: EventBus, entries: PutEventsEntry[]): PutEventsResultEntry[] {
+  return entries.map((entry): PutEventsResultEntry => {
+    const problem = entryProblem(bus, entry);
+    if (problem) return problem;
+    const event = bus.event({
+      source: entry.Source ?? '',
+      detailType: entry.DetailType ?? '',
+      detail: JSON.parse(entry.Detail ?? '{}') as unknown,
+      resources: entry.Resources ?? [],
+      ...(entry.Time === undefined ? {} : { time: new Date(entry.Time * 1000) }),
+    });
+    void bus.put(event);
+    return { EventId: event.id };
+  });
+}
+
+function entryProblem(bus: EventBus, entry: PutEventsEntry): PutEventsResultEntry | undefined {
+  for (const field of ['Source', 'DetailType', 'Detail'] as const) {
+    if (entry[field] === undefined || entry[field] === '') {
+      return {
+        ErrorCode: 'InvalidArgument',
+        ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+      };
+    }
+  }
+  if (entry.Source?.startsWith('aws.')) {
+    return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+  }
+  let detail: unknown;
+  try {
+    detail = JSON.parse(entry.Detail ?? '');
+  } catch {
+    detail = undefined;
+  }
+  if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  }
+  const busName = (entry.EventBusName ?? 'default').replace(
+    /^arn:aws[a-z-]*:events:[^:]*:\d*:event-bus\//,
+    '',
+  );
+  if (!bus.busNames.includes(busName)) {
+    return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
+  }
+  return undefined;
+}
+
+/** Bytes EventBridge counts for an entry: Time, Source, DetailType, Detail and Resources. */
+function entrySize(entry: PutEventsEntry): number {
+  const bytes = (s: string | undefined) => (s === undefined ? 0 : Buffer.byteLength(s, 'utf8'));
+  return (
+    (entry.Time === undefined ? 0 : 14) +
+    bytes(entry.Source) +
+    bytes(entry.DetailType) +
+    bytes(entry.Detail) +
+    (entry.Resources ?? []).reduce((sum, r) => sum + bytes(r), 0)
+  );
+}
+
+export async function startEventBridgeServer(bus: EventBus): Promise<EventBridgeServer> {
+  const calls: Array<{ entries: PutEventsEntry[]; results: PutEventsResultEntry[] }> = [];
+
+  function handle(request: HttpRequest): HttpReply {
+    const operation = jsonRpcOperation(request, 'AWSEvents');
+    if (operation !== 'PutEvents') {
+      return awsJsonError(
+        400,
+        'UnknownOperationException',
+        `Operation ${operation ?? '(none)'} is not supported`,
+      );
+    }
+    const body = parseJsonObject(request.body);
+    const entries = body?.Entries;
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_PUT_EVENTS_ENTRIES) {
+      return awsJsonError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_PUT_EVENTS_ENTRIES}`,
+      );
+    }
+    const typed = entries as PutEventsEntry[];
+    if (typed.reduce((sum, e) => sum + entrySize(e), 0) > MAX_PUT_EVENTS_BYTES) {
+      return awsJsonError(
+        400,
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
+    }
+    const results = putEntries(bus, typed);
+    calls.push({ entries: typed, results });
+    return awsJsonReply({
+      FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
+      Entries: results,
+    });
+  }
+
+  const server = await startHttpServer(handle);
+  return { url: server.url, close: server.close, calls: () => [...calls] };
+}
