@@ -1,20 +1,12 @@
 /**
- * The alerts table (single-table design): incidents, per-channel delivery records and the
- * history the digest reads. `byDay` lets the digest query a period day by day instead of
+ * The alerts table (key layout in functions/shared/alerts-table.ts): incidents, per-channel
+ * delivery records and the history the digest reads. `byDay` lets the digest query a period day by day instead of
  * scanning. PITR on: this table is the incident record managers are shown.
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-
-export const ALERTS_TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  byDayIndex: 'byDay',
-  byDayPartitionKey: 'dayPk',
-  byDaySortKey: 'daySk',
-  ttl: 'expiresAt',
-} as const;
+import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 
 export class AlertsTable extends Construct {
   readonly table: dynamodb.TableV2;

@@ -1,0 +1,29 @@
+/**
+ * Key layout of the alerts table (single-table design). The CDK construct and the local
+ * stand-in create the table from these names, so code and infrastructure cannot drift.
+ *
+ * | item            | pk                 | sk                              | dayPk / daySk                  |
+ * |-----------------|--------------------|---------------------------------|--------------------------------|
+ * | incident        | `INC#<id>`         | `META`                          | `DAY#<yyyy-mm-dd>` / `<firstFiredAt>#<id>` |
+ * | event history   | `INC#<id>`         | `EVENT#<at>#<eventId>`          |                                |
+ * | delivery record | `INC#<id>`         | `DELIVERY#<eventKey>#<channel>` |                                |
+ * | current pointer | `RULE#<ruleId>`    | `CURRENT`                       |                                |
+ */
+export const ALERTS_TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  byDayIndex: 'byDay',
+  byDayPartitionKey: 'dayPk',
+  byDaySortKey: 'daySk',
+  ttl: 'expiresAt',
+} as const;
+
+export const incidentPk = (id: string) => `INC#${id}`;
+export const rulePk = (ruleId: string) => `RULE#${ruleId}`;
+export const META = 'META';
+export const CURRENT = 'CURRENT';
+export const eventSk = (at: string, eventId: string) => `EVENT#${at}#${eventId}`;
+export const deliverySk = (eventKey: string, channel: string) => `DELIVERY#${eventKey}#${channel}`;
+/** Day partitions are UTC calendar days; the digest converts its local period to them. */
+export const dayPk = (iso: string) => `DAY#${iso.slice(0, 10)}`;
+export const daySk = (firstFiredAt: string, id: string) => `${firstFiredAt}#${id}`;

@@ -1,0 +1,93 @@
+/**
+ * An incident: one stretch of trouble for one rule. Alarm and Insight events of the same
+ * rule that overlap in time attach to the same incident; it resolves when every source
+ * that opened it has cleared. Stored as one item; validated whenever it is read back.
+ */
+import { z } from 'zod';
+
+export const alertSourceSchema = z.enum(['alarm', 'insight', 'test']);
+export type AlertSource = z.infer<typeof alertSourceSchema>;
+
+/** Most usernames kept per incident (for distinct-user counts across a digest period). */
+export const MAX_STORED_USERS = 1_000;
+
+export const impactSchema = z.object({
+  affectedUsers: z.number().int().min(0),
+  anonymousRequests: z.number().int().min(0),
+  unattributedTraces: z.number().int().min(0),
+  totalTraces: z.number().int().min(0),
+  faults: z.number().int().min(0),
+  /** Whether the figures come from a partial or failed enrichment (a lower bound). */
+  partial: z.boolean(),
+});
+export type Impact = z.infer<typeof impactSchema>;
+
+export const EMPTY_IMPACT: Impact = {
+  affectedUsers: 0,
+  anonymousRequests: 0,
+  unattributedTraces: 0,
+  totalTraces: 0,
+  faults: 0,
+  partial: false,
+};
+
+export const incidentSchema = z.object({
+  id: z.string().min(1),
+  ruleId: z.string().min(1),
+  severity: z.enum(['page', 'ticket', 'info']),
+  title: z.string(),
+  test: z.boolean(),
+  state: z.enum(['open', 'resolved']),
+  /** Sources currently firing; the incident resolves when this empties. */
+  activeSources: z.array(alertSourceSchema),
+  /** Every source that ever fired in this incident. */
+  sources: z.array(alertSourceSchema),
+  firstFiredAt: z.iso.datetime(),
+  lastEventAt: z.iso.datetime(),
+  /** First successful send on any channel. */
+  pagedAt: z.iso.datetime().optional(),
+  resolvedAt: z.iso.datetime().optional(),
+  reopenedCount: z.number().int().min(0),
+  silenced: z.boolean(),
+  slack: z.object({ channel: z.string(), rootTs: z.string() }).optional(),
+  /** Peak figures seen across the incident's events. */
+  impact: impactSchema,
+  /** Affected usernames (bounded by MAX_STORED_USERS). */
+  users: z.array(z.string()),
+  usersTruncated: z.boolean(),
+  version: z.number().int().min(1),
+});
+export type Incident = z.infer<typeof incidentSchema>;
+
+/** Merges the impact of a new event into the incident's peak figures. */
+export function mergeImpact(a: Impact, b: Impact): Impact {
+  return {
+    affectedUsers: Math.max(a.affectedUsers, b.affectedUsers),
+    anonymousRequests: Math.max(a.anonymousRequests, b.anonymousRequests),
+    unattributedTraces: Math.max(a.unattributedTraces, b.unattributedTraces),
+    totalTraces: Math.max(a.totalTraces, b.totalTraces),
+    faults: Math.max(a.faults, b.faults),
+    partial: a.partial || b.partial,
+  };
+}
+
+/** Union of usernames, keeping insertion order and the storage bound. */
+export function mergeUsers(
+  current: readonly string[],
+  incoming: readonly string[],
+  truncated: boolean,
+): { users: string[]; usersTruncated: boolean } {
+  const users = [...current];
+  const seen = new Set(users);
+  let dropped = false;
+  for (const name of incoming) {
+    if (seen.has(name)) continue;
+    if (users.length >= MAX_STORED_USERS) {
+      dropped = true;
+      break;
+    }
+    seen.add(name);
+    users.push(name);
+  }
+  return { users, usersTruncated: truncated || dropped };
+}
