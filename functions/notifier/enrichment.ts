@@ -1,0 +1,75 @@
+/**
+ * What enrichment found out about an alert's users. `status` says how far to trust it:
+ * `complete` (every page read), `partial` (stopped at the time budget, page cap or trace cap;
+ * `resumeToken` + `query` let part 2 fetch the rest into the incident thread), `failed`
+ * (X-Ray said no; the page still goes out with "users unknown").
+ */
+
+export type EnrichmentStatus = 'complete' | 'partial' | 'failed';
+
+export interface UserImpact {
+  username: string;
+  requests: number;
+  faults: number;
+  errors: number;
+  throttles: number;
+  /** Slowest response time of this user's traces, in seconds (X-Ray's unit). */
+  slowestSeconds: number;
+  firstSeen: Date | undefined;
+  lastSeen: Date | undefined;
+  /** A faulted trace when there was one, else the newest. */
+  exampleTraceId: string | undefined;
+}
+
+export type RootCauseKind = 'fault' | 'error' | 'responsetime';
+
+export interface RootCauseCount {
+  kind: RootCauseKind;
+  service: string;
+  type: string | undefined;
+  /** Traces naming this service as the root cause (each trace counted once per kind). */
+  traces: number;
+}
+
+/** The exact GetTraceSummaries parameters: a NextToken is only valid with the same ones. */
+export interface TraceQuery {
+  startTime: Date;
+  endTime: Date;
+  filterExpression: string;
+  timeRangeType: 'Event' | 'TraceId';
+}
+
+export interface Enrichment {
+  status: EnrichmentStatus;
+  /** Why it is partial or failed, in words fit for the page. */
+  reason: string | undefined;
+  query: TraceQuery;
+  /** Top users by impact: faults desc, then requests, then slowest response. */
+  users: UserImpact[];
+  /** Distinct registered users seen (exact up to the cap; see `distinctUsersCapped`). */
+  distinctUsers: number;
+  /** True when more distinct users appeared than the aggregator keeps; counts below still add up. */
+  distinctUsersCapped: boolean;
+  /** Requests and faults of users beyond the cap (not in `users`, not in `distinctUsers`). */
+  overflowRequests: number;
+  overflowFaults: number;
+  anonymousRequests: number;
+  anonymousFaults: number;
+  /** Traces with no username annotation (and no `Users` entry): the lost-annotation bug shows here. */
+  unattributedTraces: number;
+  unattributedFaults: number;
+  /** Traces attributed through the `Users` field because the annotation was absent. */
+  usersFieldFallbacks: number;
+  totalTraces: number;
+  faults: number;
+  errors: number;
+  throttles: number;
+  rootCauses: RootCauseCount[];
+  exampleTraceIds: string[];
+  firstSeen: Date | undefined;
+  lastSeen: Date | undefined;
+  /** Sum of X-Ray's TracesProcessedCount over the pages read (includes non-matching traces). */
+  tracesProcessed: number;
+  pages: number;
+  resumeToken: string | undefined;
+}

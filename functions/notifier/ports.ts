@@ -1,0 +1,35 @@
+/**
+ * What the notifier's steps need from the outside world, as structural types, so the handler
+ * can pass Powertools Logger and the real clock while tests pass fakes.
+ */
+
+/**
+ * Structurally satisfied by Powertools `Logger` (checked by tsc in ports.test.ts). Extra
+ * attributes are a rest parameter because that is Powertools' signature; pass at most one.
+ */
+export interface NotifierLogger {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export type Clock = () => Date;
+export type Sleep = (ms: number) => Promise<void>;
+/** Uniform in [0, 1), like `Math.random`. */
+export type Random = () => number;
+
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** For callers that do not want log lines (benchmarks, one-off scripts). */
+export const silentLogger: NotifierLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** What every parser needs: whose names are ours, and where to say why an event was ignored. */
+export interface ParseContext {
+  /** `ruleSet.namePrefix`: names without it belong to someone else. */
+  namePrefix: string;
+  logger: NotifierLogger;
+}

@@ -1,0 +1,25 @@
+/**
+ * Alert + rule + enrichment → both channels' messages. The templates are pure; this only
+ * adapts the notifier's types to their input (structurally, so tsc checks the fit).
+ */
+import type { Rule } from '../../rules/schema';
+import { renderEmailAlert, type EmailMessage } from '../../templates/email-alert';
+import type { PageInput } from '../../templates/page-input';
+import { renderSlackAlert, type SlackMessage } from '../../templates/slack-alert';
+import type { Alert } from './alert';
+import type { Enrichment } from './enrichment';
+
+export interface RenderedPage {
+  slack: SlackMessage;
+  email: EmailMessage;
+}
+
+export function renderPage(
+  alert: Alert,
+  rule: Rule,
+  enrichment: Enrichment,
+  options: { now: Date; samplingRate?: number | undefined },
+): RenderedPage {
+  const input: PageInput = { alert, rule, enrichment, now: options.now, samplingRate: options.samplingRate };
+  return { slack: renderSlackAlert(input), email: renderEmailAlert(input) };
+}

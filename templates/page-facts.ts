@@ -1,0 +1,122 @@
+/**
+ * The sentences both channels say, derived once so Slack and email never disagree. Everything
+ * here is raw text: each renderer cleans and escapes it for its own medium.
+ */
+import type { Severity } from '../rules/schema';
+import { formatCount, formatDuration, formatPercent, formatSince, formatUtc, plural } from './format';
+import type { PageEnrichment, PageInput, PageState } from './page-input';
+
+const STATE_LABEL: Record<PageState, string> = {
+  firing: 'FIRING',
+  updated: 'UPDATED',
+  resolved: 'RESOLVED',
+  insufficient_data: 'NO DATA',
+};
+
+const SEVERITY_LABEL: Record<Severity, string> = { page: 'PAGE', ticket: 'TICKET', info: 'INFO' };
+
+export interface PageFacts {
+  isTest: boolean;
+  stateLabel: string;
+  severityLabel: string;
+  /** "CloudWatch alarm", "X-Ray Insight", "Test alert". */
+  source: string;
+  /** When it started, and for a resolve how long it lasted. */
+  when: string;
+  /** "12 registered users and 3 anonymous requests" or "Users unknown (reason)". */
+  affected: string;
+  /** For subjects: "12 users affected", "users unknown". */
+  affectedShort: string;
+  /** Caveats: partial enrichment, sampling, unattributed traces, the user cap. */
+  notes: string[];
+  /** "30 of 1,000 client requests faulted (3%)" for Insights. */
+  insightImpact: string | undefined;
+  /** "orders-db (AWS::DynamoDB::Table)", "orders-db (AWS::DynamoDB::Table): 42 faulted traces", … */
+  rootCauses: string[];
+  /** Registered users not listed by name when `shown` are. */
+  moreUsers(shown: number): number;
+}
+
+export function pageFacts(input: PageInput): PageFacts {
+  const { alert, rule, enrichment, now } = input;
+  const isTest = alert.kind === 'test';
+  return {
+    isTest,
+    stateLabel: STATE_LABEL[alert.state],
+    severityLabel: SEVERITY_LABEL[rule.severity],
+    source:
+      alert.kind === 'alarm' ? 'CloudWatch alarm' : alert.kind === 'insight' ? 'X-Ray Insight' : 'Test alert',
+    when: describeWhen(input),
+    affected: describeAffected(enrichment),
+    affectedShort:
+      enrichment.status === 'failed'
+        ? 'users unknown'
+        : `${enrichment.status === 'partial' ? '>=' : ''}${formatCount(enrichment.distinctUsers)}${enrichment.distinctUsersCapped ? '+' : ''} users affected`,
+    notes: describeNotes(input),
+    insightImpact:
+      alert.impact?.client && alert.impact.client.totalCount > 0
+        ? `${formatCount(alert.impact.client.faultCount)} of ${plural(alert.impact.client.totalCount, 'client request')} faulted (${formatPercent(alert.impact.client.faultCount / alert.impact.client.totalCount)})`
+        : undefined,
+    rootCauses: describeRootCauses(input),
+    moreUsers: (shown) => Math.max(0, enrichment.distinctUsers - shown),
+  };
+
+  function describeWhen(page: PageInput): string {
+    const { start, end } = page.alert.window;
+    if (page.alert.state === 'resolved' && end !== undefined) {
+      return `Resolved ${formatSince(end, now)}; started ${formatUtc(start)}, lasted ${formatDuration(end.getTime() - start.getTime())}`;
+    }
+    return `Since ${formatSince(start, now)}`;
+  }
+}
+
+function describeAffected(e: PageEnrichment): string {
+  if (e.status === 'failed') return `Users unknown (${e.reason ?? 'enrichment failed'})`;
+  const users = `${formatCount(e.distinctUsers)}${e.distinctUsersCapped ? '+' : ''} registered ${e.distinctUsers === 1 && !e.distinctUsersCapped ? 'user' : 'users'}`;
+  const anonymous = plural(e.anonymousRequests, 'anonymous request');
+  return `${e.status === 'partial' ? 'At least ' : ''}${users} and ${anonymous}`;
+}
+
+function describeNotes(input: PageInput): string[] {
+  const e = input.enrichment;
+  const notes: string[] = [];
+  if (e.status === 'partial') {
+    notes.push(`Partial (${e.reason ?? 'stopped early'}): more users may follow in the incident thread.`);
+  }
+  if (e.distinctUsersCapped) {
+    notes.push(
+      `More distinct users than the notifier counts by name: ${plural(e.overflowRequests, 'further request')} from users beyond the first ${formatCount(e.distinctUsers)}.`,
+    );
+  }
+  if (e.unattributedTraces > 0) {
+    notes.push(
+      `${plural(e.unattributedTraces, 'trace')} carried no username annotation and could not be attributed to anyone.`,
+    );
+  }
+  const rate = input.samplingRate;
+  if (rate !== undefined && Number.isFinite(rate) && rate > 0 && rate < 1) {
+    notes.push(
+      `Counts come from sampled traces (sampling rate ${formatPercent(rate)}): real numbers are higher.`,
+    );
+  }
+  return notes;
+}
+
+function describeRootCauses(input: PageInput): string[] {
+  const fromInsight = input.alert.rootCauseService;
+  let insightNamed = false;
+  const out = input.enrichment.rootCauses.slice(0, 3).map((cause) => {
+    const what = cause.kind === 'responsetime' ? 'slow' : cause.kind === 'error' ? 'errored' : 'faulted';
+    const same =
+      fromInsight !== undefined && fromInsight.name === cause.service && fromInsight.type === cause.type;
+    insightNamed ||= same;
+    return `${serviceLabel(cause.service, cause.type)}: ${plural(cause.traces, `${what} trace`)}${same ? ", also the Insight's root cause" : ''}`;
+  });
+  if (fromInsight && !insightNamed)
+    out.unshift(`${serviceLabel(fromInsight.name, fromInsight.type)} (named by the Insight)`);
+  return out;
+}
+
+function serviceLabel(name: string, type: string | undefined): string {
+  return type ? `${name} (${type})` : name;
+}
