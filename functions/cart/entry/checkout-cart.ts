@@ -1,0 +1,6 @@
+/** Lambda entry (bundled by infra/shop-stack.ts): wiring only. */
+import { createCheckoutCartHandler } from '../checkout-cart';
+import { cartRuntime } from '../cart-runtime';
+import { lambdaHandler } from '../runtime';
+
+export const handler = lambdaHandler(cartRuntime().then(createCheckoutCartHandler));

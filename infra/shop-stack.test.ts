@@ -1,0 +1,160 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CART_TABLE_KEYS } from '../functions/cart/cart-store';
+import { SHOP_FUNCTIONS, ShopStack, type ShopStackProps } from './shop-stack';
+
+const env = { account: '123456789012', region: 'us-east-1' };
+
+/** Asset bundling skipped: these tests are about the template (the nag test below bundles). */
+function synth(props: Omit<ShopStackProps, 'env'> = {}): { stack: ShopStack; template: Template } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ShopStack(app, 'Shop', { env, ...props });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+/** Every action each function's role may perform, from all policies attached to that role. */
+function actionsByFunction(stack: ShopStack, template: Template): Map<string, string[]> {
+  const resources = template.toJSON()['Resources'] as Record<string, Resource>;
+  const result = new Map<string, string[]>();
+  for (const [id, fn] of stack.functions) {
+    const roleId = stack.getLogicalId(fn.role!.node.defaultChild as never);
+    const actions = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .filter((r) => JSON.stringify(r.Properties['Roles']).includes(`"${roleId}"`))
+      .flatMap((r) => (r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement)
+      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    const role = resources[roleId];
+    expect(role?.Properties['ManagedPolicyArns'], `${id} has no managed policies`).toBeUndefined();
+    result.set(id, actions.sort());
+  }
+  return result;
+}
+
+describe('ShopStack', () => {
+  let stack: ShopStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synth({ allowedOrigin: 'https://shop.example' }));
+  });
+
+  it('runs one traced, arm64, Node 24 function per route', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(SHOP_FUNCTIONS.length);
+    for (const fn of Object.values(functions) as Resource[]) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+      });
+    }
+  });
+
+  it('exposes a REST API (X-Ray cannot trace HTTP APIs) with tracing and access logs on its stage', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
+    template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR', HttpMethod: '*' })]),
+    });
+  });
+
+  it('lets each function perform exactly its handler’s table actions, never dynamodb:*', () => {
+    const actions = actionsByFunction(stack, template);
+    for (const spec of SHOP_FUNCTIONS) {
+      const dynamo = (actions.get(spec.id) ?? []).filter((a) => a.startsWith('dynamodb:'));
+      expect(dynamo, spec.id).toEqual([...spec.tableActions].sort());
+    }
+    expect(actions.get('ListCart')?.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Query']);
+    expect(actions.get('ListProducts')?.some((a) => a.startsWith('dynamodb:'))).toBe(false);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/"dynamodb:\*"/);
+  });
+
+  it('scopes table statements to the cart table and log writes to each function’s own log group', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
+    const statements = policies.flatMap(
+      (p) => (p.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement,
+    );
+    const tableId = stack.getLogicalId(stack.table.node.defaultChild as never);
+    for (const statement of statements) {
+      const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+      if (actions.some((a) => a.startsWith('dynamodb:'))) {
+        expect(JSON.stringify(statement.Resource)).toContain(tableId);
+        expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+      }
+      if (actions.some((a) => a.startsWith('logs:'))) expect(statement.Resource).not.toBe('*');
+    }
+  });
+
+  it('keeps the cart table recoverable and encrypted, keyed as the handlers expect', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: CART_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: CART_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expirationTime', Enabled: true },
+    });
+  });
+
+  it('puts checkout and migrate behind the Cognito authorizer and leaves the rest anonymous', () => {
+    // CORS preflight (OPTIONS) methods are API Gateway mocks, not routes.
+    const methods = (Object.values(template.findResources('AWS::ApiGateway::Method')) as Resource[]).filter(
+      (m) => m.Properties['HttpMethod'] !== 'OPTIONS',
+    );
+    expect(methods).toHaveLength(SHOP_FUNCTIONS.length);
+    const byAuth = (type: string) => methods.filter((m) => m.Properties['AuthorizationType'] === type).length;
+    const signedIn = SHOP_FUNCTIONS.filter((f) => f.signedInOnly).length;
+    expect(byAuth('COGNITO_USER_POOLS')).toBe(signedIn);
+    expect(byAuth('NONE')).toBe(SHOP_FUNCTIONS.length - signedIn);
+  });
+
+  it('wires each cart function to the table and the user pool through validated env', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          TABLE_NAME: Match.anyValue(),
+          USER_POOL_ID: Match.anyValue(),
+          USER_POOL_CLIENT_ID: Match.anyValue(),
+          ALLOWED_ORIGIN: 'https://shop.example',
+          POWERTOOLS_SERVICE_NAME: 'shop',
+        }),
+      },
+    });
+  });
+});
+
+describe('ShopStack under cdk-nag', () => {
+  // Bundles all seven functions with esbuild: slow on a busy machine, hence the longer timeout.
+  it(
+    'passes AwsSolutions with every acknowledgement reasoned (synth throws on any finding)',
+    { timeout: 120_000 },
+    () => {
+      const app = new App();
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      const stack = new ShopStack(app, 'ShopNag', { env });
+      expect(() => app.synth()).not.toThrow();
+      const acknowledged = stack.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+        .flatMap((m) => Object.values(m.data as Record<string, string>));
+      expect(acknowledged.length).toBeGreaterThan(0);
+      expect(acknowledged.every((reason) => typeof reason === 'string' && reason.length > 20)).toBe(true);
+    },
+  );
+
+  it('fails synth when a finding is not acknowledged (the check is live)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const stack = new ShopStack(app, 'ShopUnacked', { env });
+    stack.table.grant(stack.functions.get('ListCart')!, 'dynamodb:*');
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * The traced shop: the traffic source the alerting watches. A REST API (HTTP APIs cannot be traced
+ * by X-Ray) with tracing and access logs on, a Cognito user pool for sign-in, the cart table, and
+ * one Lambda per route, each allowed exactly the table actions its handler performs.
+ *
+ * Cart routes accept anonymous callers on purpose (the shop works before sign-in); the handlers
+ * verify any token themselves. Checkout and migrate also sit behind a Cognito authorizer.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+export type CartTableAction =
+  'dynamodb:Query' | 'dynamodb:UpdateItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem';
+
+export interface ShopFunctionSpec {
+  /** Construct id and the name the function is known by in the bench. */
+  id: string;
+  /** Entry file under functions/cart/entry/. */
+  entry: string;
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  /** Exactly the calls the handler makes (see functions/cart/cart-store.ts). */
+  tableActions: readonly CartTableAction[];
+  /** Behind the Cognito authorizer (the handler checks again). */
+  signedInOnly: boolean;
+}
+
+export const SHOP_FUNCTIONS: readonly ShopFunctionSpec[] = [
+  {
+    id: 'ListProducts',
+    entry: 'list-products',
+    method: 'GET',
+    path: '/product',
+    tableActions: [],
+    signedInOnly: false,
+  },
+  {
+    id: 'GetProduct',
+    entry: 'get-product',
+    method: 'GET',
+    path: '/product/{product_id}',
+    tableActions: [],
+    signedInOnly: false,
+  },
+  {
+    id: 'ListCart',
+    entry: 'list-cart',
+    method: 'GET',
+    path: '/cart',
+    tableActions: ['dynamodb:Query'],
+    signedInOnly: false,
+  },
+  {
+    id: 'AddToCart',
+    entry: 'add-to-cart',
+    method: 'POST',
+    path: '/cart',
+    tableActions: ['dynamodb:UpdateItem'],
+    signedInOnly: false,
+  },
+  {
+    id: 'UpdateCart',
+    entry: 'update-cart',
+    method: 'PUT',
+    path: '/cart/{product_id}',
+    tableActions: ['dynamodb:PutItem'],
+    signedInOnly: false,
+  },
+  {
+    id: 'CheckoutCart',
+    entry: 'checkout-cart',
+    method: 'POST',
+    path: '/cart/checkout',
+    tableActions: ['dynamodb:Query', 'dynamodb:DeleteItem'],
+    signedInOnly: true,
+  },
+  {
+    id: 'MigrateCart',
+    entry: 'migrate-cart',
+    method: 'POST',
+    path: '/cart/migrate',
+    tableActions: ['dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    signedInOnly: true,
+  },
+];
+
+/**
+ * How every shop function is bundled; bench/cart.bench.ts builds with exactly these options.
+ * ESM with the AWS SDK bundled: measured (bench/cart.bench.ts) it loads fastest in a fresh
+ * process, and the SDK that runs is the one the tests ran against. ESM because the SDK's ES
+ * modules tree-shake (CJS bundles the whole dist-cjs). The banner gives bundled CommonJS
+ * dependencies (the X-Ray SDK) the `require` they need for Node built-ins.
+ */
+export const SHOP_BUNDLE = {
+  format: 'esm',
+  minify: true,
+  sourceMap: false,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner:
+    "import { createRequire as __shopRequire } from 'node:module'; const require = __shopRequire(import.meta.url);",
+  /** `['@aws-sdk/*']` would use the runtime's SDK instead; see {@link ShopStackProps.bundleAwsSdk}. */
+  externalModules: [] as string[],
+} as const;
+
+export function shopEntryPath(entry: string): string {
+  return fileURLToPath(new URL(`../functions/cart/entry/${entry}.ts`, import.meta.url));
+}
+
+/** The esbuild options NodejsFunction derives from {@link SHOP_BUNDLE}, to build the same bundle outside CDK. */
+export function shopEsbuildOptions(entry: string, options: { bundleAwsSdk: boolean }): BuildOptions {
+  return {
+    entryPoints: [shopEntryPath(entry)],
+    bundle: true,
+    platform: 'node',
+    format: SHOP_BUNDLE.format,
+    target: SHOP_BUNDLE.target,
+    minify: SHOP_BUNDLE.minify,
+    sourcemap: SHOP_BUNDLE.sourceMap,
+    mainFields: [...SHOP_BUNDLE.mainFields],
+    banner: { js: SHOP_BUNDLE.banner },
+    external: options.bundleAwsSdk ? [...SHOP_BUNDLE.externalModules] : ['@aws-sdk/*'],
+    logLevel: 'warning',
+  };
+}
+
+export interface ShopStackProps extends StackProps {
+  /** Storefront origin allowed to call the API with credentials. @default none: same-origin only */
+  allowedOrigin?: string;
+  /** @default 'prod' */
+  stageName?: string;
+  /** Retention of function and access logs. @default one month */
+  logRetention?: logs.RetentionDays;
+  /** For the table and user pool. @default RETAIN: carts and accounts outlive a stack */
+  removalPolicy?: RemovalPolicy;
+  /** Ship the AWS SDK inside each bundle (false: use the runtime's copy). @default true */
+  bundleAwsSdk?: boolean;
+  /**
+   * Set the account-wide role API Gateway needs to write access logs. Only one stack per account
+   * and region should own it. @default true
+   */
+  apiGatewayCloudWatchRole?: boolean;
+}
+
+export class ShopStack extends Stack {
+  readonly api: apigw.RestApi;
+  readonly table: dynamodb.Table;
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: ShopStackProps = {}) {
+    super(scope, id, props);
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.table = new dynamodb.Table(this, 'CartTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expirationTime',
+      removalPolicy,
+    });
+
+    this.userPool = new cognito.UserPool(this, 'Shoppers', {
+      selfSignUpEnabled: true,
+      signInAliases: { username: true, email: true },
+      autoVerify: { email: true },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+      },
+      mfa: cognito.Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      removalPolicy,
+    });
+    Validations.of(this.userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason: 'Shoppers may enable TOTP MFA; requiring it would block anonymous-first checkout.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'Threat protection needs the Plus feature plan; out of scope for the sample shop.',
+      },
+    );
+    this.userPoolClient = this.userPool.addClient('Storefront', {
+      authFlows: { userSrp: true },
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+    });
+
+    this.api = this.restApi(props, retention);
+    const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'SignedIn', {
+      cognitoUserPools: [this.userPool],
+    });
+    const validator = this.api.addRequestValidator('Parameters', {
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+
+    const functions = new Map<string, NodejsFunction>();
+    for (const spec of SHOP_FUNCTIONS) {
+      const fn = this.shopFunction(spec, props, retention);
+      functions.set(spec.id, fn);
+      if (spec.tableActions.length > 0) this.table.grant(fn, ...spec.tableActions);
+      const method = this.api.root
+        .resourceForPath(spec.path)
+        .addMethod(spec.method, new apigw.LambdaIntegration(fn), {
+          requestValidator: validator,
+          ...(spec.path.includes('{product_id}') && {
+            requestParameters: { 'method.request.path.product_id': true },
+          }),
+          ...(spec.signedInOnly && { authorizer, authorizationType: apigw.AuthorizationType.COGNITO }),
+        });
+      if (!spec.signedInOnly) {
+        Validations.of(method).acknowledge(
+          {
+            id: 'AwsSolutions-APIG4',
+            reason:
+              'Browsing and the cart work before sign-in (cartId cookie); the handler verifies any token itself.',
+          },
+          { id: 'AwsSolutions-COG4', reason: 'Anonymous route by design; see AwsSolutions-APIG4.' },
+        );
+      }
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'CartTableName', { value: this.table.tableName });
+  }
+
+  private restApi(props: ShopStackProps, retention: logs.RetentionDays): apigw.RestApi {
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const api = new apigw.RestApi(this, 'ShopApi', {
+      description: 'Traced shop (cart and products)',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      cloudWatchRole: props.apiGatewayCloudWatchRole ?? true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields({
+          caller: false,
+          httpMethod: true,
+          ip: true,
+          protocol: true,
+          requestTime: true,
+          resourcePath: true,
+          responseLength: true,
+          status: true,
+          user: true,
+        }),
+      },
+      ...(props.allowedOrigin && {
+        defaultCorsPreflightOptions: {
+          allowOrigins: [props.allowedOrigin],
+          allowCredentials: true,
+          allowHeaders: ['Content-Type', 'Authorization'],
+          allowMethods: ['OPTIONS', 'GET', 'POST', 'PUT'],
+        },
+      }),
+    });
+    if (props.apiGatewayCloudWatchRole ?? true) {
+      Validations.of(api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account logging role uses the AWS-managed push-to-CloudWatch policy by design.",
+      });
+    }
+    Validations.of(api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG3',
+        reason: 'No WAF in front of the sample shop; add a web ACL before real traffic.',
+      },
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Path parameters are validated by API Gateway; bodies by zod in the handler, which returns field-level JSON errors (a body model would duplicate it with vaguer errors).',
+      },
+    );
+    return api;
+  }
+
+  private shopFunction(
+    spec: ShopFunctionSpec,
+    props: ShopStackProps,
+    retention: logs.RetentionDays,
+  ): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: writes to its own log group only.
+    const role = new iam.Role(this, `${spec.id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    const fn = new NodejsFunction(this, spec.id, {
+      entry: shopEntryPath(spec.entry),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      memorySize: 512,
+      timeout: Duration.seconds(5),
+      role,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'shop',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        USER_POOL_ID: this.userPool.userPoolId,
+        USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId,
+        TOKEN_USE: 'id',
+        ...(spec.tableActions.length > 0 && { TABLE_NAME: this.table.tableName }),
+        ...(props.allowedOrigin && { ALLOWED_ORIGIN: props.allowedOrigin }),
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: SHOP_BUNDLE.minify,
+        sourceMap: SHOP_BUNDLE.sourceMap,
+        target: SHOP_BUNDLE.target,
+        mainFields: [...SHOP_BUNDLE.mainFields],
+        banner: SHOP_BUNDLE.banner,
+        externalModules: props.bundleAwsSdk === false ? ['@aws-sdk/*'] : [...SHOP_BUNDLE.externalModules],
+      },
+    });
+    // Tracing.ACTIVE grants xray:PutTraceSegments/PutTelemetryRecords, which take no resource ARN.
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
+    });
+    return fn;
+  }
+}
