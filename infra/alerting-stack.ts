@@ -9,6 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { RuleSet } from '../rules/schema';
 import { AlertsTable } from './constructs/alerts-table';
+import { Digest } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
 import { RuleGroup } from './constructs/rule-group';
 import { SamplingRules } from './constructs/sampling-rules';
@@ -60,6 +61,8 @@ export class AlertingStack extends Stack {
     });
 
     this.alertsTable = new AlertsTable(this, 'Alerts');
+    const wiring = { topic: this.digestTopic.topic, table: this.alertsTable.table, key: this.topicKey };
+    new Digest(this, 'Digest', { config: ruleSet.digest, ...wiring });
     this.slackTokenSecret = secretsmanager.Secret.fromSecretNameV2(
       this,
       'SlackToken',

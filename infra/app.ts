@@ -9,8 +9,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ruleSetDefinition } from '../rules';
 import { loadRuleSet } from '../rules/load';
 import { AlertingStack } from './alerting-stack';
+import { ShopStack } from './shop-stack';
 
-export function buildApp(app = new App()): { app: App; alerting: AlertingStack } {
+export function buildApp(app = new App()): { app: App; alerting: AlertingStack; shop: ShopStack } {
   const ruleSet = loadRuleSet(ruleSetDefinition, { now: new Date() });
   // Real deploys get account/region from the CLI's credentials; offline synth uses placeholders.
   const env = {
@@ -20,7 +21,8 @@ export function buildApp(app = new App()): { app: App; alerting: AlertingStack }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const onCallEmails = listFromContext(app, 'onCallEmails');
   const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails });
-  return { app, alerting };
+  const shop = new ShopStack(app, 'UiaShop', { env });
+  return { app, alerting, shop };
 }
 
 function listFromContext(app: App, key: string): string[] {
