@@ -72,10 +72,22 @@ describe('alarm evaluation (CloudWatch semantics)', () => {
     expect(evaluateAlarm(settings(), points(undefined, undefined, undefined), current, now)).toBe(current);
   });
 
+  it('names only the datapoints that justify a recovery, and says when all were missing', () => {
+    const recovered = evaluateAlarm(settings(), points(0, undefined, 7), state('ALARM'), now);
+    expect(recovered.value).toBe('OK');
+    expect(recovered.reason).toBe(
+      'Threshold Crossed: 2 out of the last 3 datapoints [0 (23/11/26 10:00:00)] (1 missing datapoint treated as [NonBreaching]) were not greater than the threshold (0.0) (minimum 1 datapoint for ALARM -> OK transition).',
+    );
+    const quiet = evaluateAlarm(settings(), points(undefined, undefined, undefined), state('ALARM'), now);
+    expect(quiet.reason).toBe(
+      'Threshold Crossed: no datapoints were received for 3 periods and 3 missing datapoints were treated as [NonBreaching].',
+    );
+  });
+
   it('writes a CloudWatch-style reason and JSON reasonData', () => {
     const next = evaluateAlarm(settings(), points(1, undefined, 4), state('OK'), now);
     expect(next.reason).toBe(
-      'Threshold Crossed: 2 out of the last 3 datapoints [4 (23/11/26 10:02:00), 1 (23/11/26 10:00:00)] were greater than the threshold (0.0) (minimum 2 datapoints for OK -> ALARM transition).',
+      'Threshold Crossed: 2 out of the last 3 datapoints [4 (23/11/26 10:02:00), 1 (23/11/26 10:00:00)] (1 missing datapoint treated as [NonBreaching]) were greater than the threshold (0.0) (minimum 2 datapoints for OK -> ALARM transition).',
     );
     expect(JSON.parse(next.reasonData!)).toMatchObject({
       version: '1.0',

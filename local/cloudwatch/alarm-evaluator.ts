@@ -100,18 +100,37 @@ function reasonText(
 ): string {
   if (to === 'INSUFFICIENT_DATA')
     return 'Insufficient Data: no datapoints were received for the evaluation range.';
+  const n = settings.evaluationPeriods;
+  const missing = judged.filter((p) => p.value === undefined).length;
+  const treated = settings.treatMissingData === 'breaching' ? 'Breaching' : 'NonBreaching';
+  // CloudWatch's own wording when every datapoint in the range was missing.
+  if (missing === judged.length) {
+    return (
+      `Threshold Crossed: no datapoints were received for ${plural(n, 'period')} and ` +
+      `${plural(missing, 'missing datapoint')} ${missing === 1 ? 'was' : 'were'} treated as [${treated}].`
+    );
+  }
+  const wanted = to === 'ALARM';
   const shown = judged
-    .filter((p) => p.value !== undefined)
+    .filter((p) => p.value !== undefined && p.breach === wanted)
     .reverse()
     .map((p) => `${p.value} (${shortDate(new Date(p.start))})`);
-  const count = to === 'ALARM' ? breaching : judged.length - breaching;
-  const verb = to === 'ALARM' ? (count === 1 ? 'was' : 'were') : count === 1 ? 'was not' : 'were not';
-  const min = to === 'ALARM' ? settings.datapointsToAlarm : 1;
+  const count = wanted ? breaching : judged.length - breaching;
+  const verb = wanted ? (count === 1 ? 'was' : 'were') : count === 1 ? 'was not' : 'were not';
+  const min = wanted ? settings.datapointsToAlarm : 1;
+  const missingNote =
+    missing > 0 && settings.treatMissingData !== 'ignore' && settings.treatMissingData !== 'missing'
+      ? ` (${plural(missing, 'missing datapoint')} treated as [${treated}])`
+      : '';
   return (
-    `Threshold Crossed: ${count} out of the last ${settings.evaluationPeriods} datapoints [${shown.join(', ')}] ` +
+    `Threshold Crossed: ${count} out of the last ${n} datapoints [${shown.join(', ')}]${missingNote} ` +
     `${verb} ${WORDS[settings.comparison]} the threshold (${settings.threshold.toFixed(1)}) ` +
-    `(minimum ${min} datapoint${min === 1 ? '' : 's'} for ${from} -> ${to} transition).`
+    `(minimum ${plural(min, 'datapoint')} for ${from} -> ${to} transition).`
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** `2019-10-02T17:04:40.989+0000`: the format CloudWatch uses in alarm events. */
