@@ -140,6 +140,17 @@ describe('segmentsToTrace', () => {
       remote: true,
     });
     expect(trace.rootCauses?.responseTime[0]?.services[0]?.entityPath[0]).toMatchObject({ name: 'DynamoDB' });
+    // A culprit that is a call to AWS ends the chain with the inferred service, as X-Ray's does:
+    // the page then names DynamoDB, not the Lambda that called it.
+    expect(trace.rootCauses?.error[0]?.services.map((s) => [s.name, s.type, s.inferred])).toEqual([
+      ['shop-AddToCart', 'AWS::Lambda::Function', undefined],
+      ['DynamoDB', 'AWS::DynamoDB', true],
+    ]);
+    expect(trace.rootCauses?.responseTime[0]?.services.at(-1)).toMatchObject({
+      name: 'DynamoDB',
+      inferred: true,
+    });
+    expect(trace.rootCauses?.fault[0]?.services).toHaveLength(1);
   });
 
   it('reports a 4xx root as error, not fault', () => {

@@ -331,8 +331,10 @@ function pathWithinService(entity: Entity, byId: Map<string, Entity>): Entity[] 
 
 /**
  * One root cause per deepest flagged entity (flagged, with no flagged child): X-Ray's "the
- * error started here". Simplified to the owning service and its entity path; X-Ray also
- * lists the services on the way from the entry point.
+ * error started here". The chain is the owning service and, when the culprit is a call to a
+ * downstream AWS or remote service, that inferred service too (X-Ray names the DynamoDB
+ * table, not the Lambda that called it); X-Ray also lists the services on the way from the
+ * entry point, which is simplified away here.
  */
 function causesOf(
   entities: Entity[],
@@ -349,22 +351,26 @@ function causesOf(
     .flatMap((culprit) => {
       const owner = ownerOf(culprit);
       if (!owner) return [];
+      const path = pathWithinService(culprit, byId).map((e) => ({
+        name: e.doc.name,
+        ...(isRemoteCall(e) ? { remote: true } : {}),
+        exceptions: exceptionsOf(e.doc),
+      }));
       return [
         {
           clientImpacting: root ? flagged(root.doc) : false,
           services: [
-            {
-              ...identity(owner),
-              entityPath: pathWithinService(culprit, byId).map((e) => ({
-                name: e.doc.name,
-                ...(isRemoteCall(e) ? { remote: true } : {}),
-                exceptions: exceptionsOf(e.doc),
-              })),
-            },
+            { ...identity(owner), entityPath: path },
+            ...(isRemoteCall(culprit) ? [inferredService(culprit, [path.at(-1)!])] : []),
           ],
         },
       ];
     });
+}
+
+/** The downstream service a remote call subsegment stands for, as X-Ray infers it. */
+function inferredService(call: Entity, entityPath: RootCauseEntity[]) {
+  return { ...identity(call), inferred: true, entityPath };
 }
 
 /** Response-time root cause: follow the longest child from the root down; coverage = share of root time. */
@@ -383,16 +389,15 @@ function slowestPath(
     current = slowest;
   }
   const owner = ownerOf(current) ?? root;
+  const entityPath = [
+    { name: current.doc.name, coverage: round((elapsed(current.doc) ?? 0) / total), exceptions: [] },
+  ];
   return [
     {
       clientImpacting: true,
       services: [
-        {
-          ...identity(owner),
-          entityPath: [
-            { name: current.doc.name, coverage: round((elapsed(current.doc) ?? 0) / total), exceptions: [] },
-          ],
-        },
+        { ...identity(owner), entityPath },
+        ...(isRemoteCall(current) ? [inferredService(current, entityPath)] : []),
       ],
     },
   ];
