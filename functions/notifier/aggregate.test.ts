@@ -84,6 +84,22 @@ describe('aggregate', () => {
     ]);
   });
 
+  it('counts latency root causes only for traces that did not fail', () => {
+    const agg = createAggregation();
+    const slowPath = { ResponseTimeRootCauses: [{ Services: [{ Name: 'carts', Type: 'AWS::DynamoDB' }] }] };
+    addSummaries(agg, [
+      {
+        ...summary({ user: 'a', fault: true, faultRootCause: [{ name: 'carts', type: 'AWS::DynamoDB' }] }),
+        ...slowPath,
+      },
+      { ...summary({ user: 'b', responseTime: 3.5 }), ...slowPath },
+    ]);
+    expect(totals(agg).rootCauses).toEqual([
+      { kind: 'fault', service: 'carts', type: 'AWS::DynamoDB', traces: 1 },
+      { kind: 'responsetime', service: 'carts', type: 'AWS::DynamoDB', traces: 1 },
+    ]);
+  });
+
   it('keeps at most maxUsers counters and counts the rest as overflow', () => {
     const agg = createAggregation({ maxUsers: 2 });
     addSummaries(agg, [

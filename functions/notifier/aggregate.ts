@@ -145,7 +145,9 @@ export function addSummary(agg: Aggregation, summary: TraceSummary): void {
   if (id !== undefined) keepExample(agg, id, fault);
   if (summary.FaultRootCauses !== undefined) countRootCauses(agg, 'fault', summary.FaultRootCauses);
   if (summary.ErrorRootCauses !== undefined) countRootCauses(agg, 'error', summary.ErrorRootCauses);
-  if (summary.ResponseTimeRootCauses !== undefined) {
+  // X-Ray gives every trace a slowest path; for a trace that failed it only repeats the
+  // fault's culprit, so latency causes are counted for traces that did not fail.
+  if (summary.ResponseTimeRootCauses !== undefined && !fault && !error) {
     countRootCauses(agg, 'responsetime', summary.ResponseTimeRootCauses);
   }
 
