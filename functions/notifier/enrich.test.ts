@@ -123,9 +123,10 @@ describe('enrich', () => {
   it('narrows the filter to faults for a FAULT insight and queries up to now while ACTIVE', async () => {
     clock = fakeClock('2024-01-01T12:10:00Z');
     xrayMock.on(GetTraceSummariesCommand).resolves(page([]));
-    await enrich({ alert: alertFrom('insight-active'), rule: baseRule }, deps());
+    const registered = ruleSet.rules.find((r) => r.id === 'registered-users')!;
+    await enrich({ alert: alertFrom('insight-active'), rule: registered }, deps());
     expect(xrayMock).toHaveReceivedCommandWith(GetTraceSummariesCommand, {
-      FilterExpression: `(${baseRule.group.filterExpression}) AND fault`,
+      FilterExpression: `(${registered.group.filterExpression}) AND fault`,
       StartTime: new Date('2024-01-01T11:59:00Z'),
       EndTime: new Date('2024-01-01T12:10:00Z'),
     });

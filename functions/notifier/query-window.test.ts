@@ -86,6 +86,16 @@ describe('enrichmentFilter', () => {
     }
   });
 
+  it('does not add a second fault clause to a group that already selects only faults', () => {
+    const faults = rule('registered-user-faults');
+    expect(narrowToFaults(faults.group.filterExpression)).toBe(faults.group.filterExpression);
+    expect(narrowToFaults('fault = true AND annotation.x = "y"')).toBe('fault = true AND annotation.x = "y"');
+    // `fault` under an OR or a NOT does not restrict the group to faults.
+    expect(narrowToFaults('fault OR error')).toBe('(fault OR error) AND fault');
+    expect(narrowToFaults('!fault AND ok')).toBe('(!fault AND ok) AND fault');
+    expect(narrowToFaults('fault = false')).toBe('(fault = false) AND fault');
+  });
+
   it('keeps an OR inside the rule expression from swallowing the fault clause', () => {
     const result = parseFilter(narrowToFaults('annotation.username = "a" OR annotation.username = "b"'));
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
