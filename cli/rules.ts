@@ -18,6 +18,10 @@ const commands: Record<
     summary: 'explain <rule-id|--expr EXPR> <fixture.yaml>[#trace]: why each trace matched or not',
     load: () => import('./commands/explain'),
   },
+  fire: {
+    summary: 'fire <rule-id> [--resolve] [--note TEXT]: put a TEST alert for the rule on EventBridge',
+    load: () => import('./commands/fire'),
+  },
 };
 
 async function main(argv: string[]): Promise<number> {

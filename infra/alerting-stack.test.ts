@@ -30,7 +30,7 @@ describe('AlertingStack', () => {
   it('creates one alarm per alarmed rule on AWS/X-Ray ApproximateTraceCount by GroupName', () => {
     const alarmed = ruleSet.rules.filter((r) => r.alarm);
     expect(alarmed.length).toBeGreaterThan(0);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', alarmed.length);
+    template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/X-Ray' }, alarmed.length);
     for (const rule of alarmed) {
       const a = rule.alarm!;
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {

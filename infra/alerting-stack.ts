@@ -11,6 +11,7 @@ import type { RuleSet } from '../rules/schema';
 import { AlertsTable } from './constructs/alerts-table';
 import { Digest } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
+import { Notifier } from './constructs/notifier';
 import { RuleGroup } from './constructs/rule-group';
 import { SamplingRules } from './constructs/sampling-rules';
 
@@ -68,5 +69,7 @@ export class AlertingStack extends Stack {
       'SlackToken',
       props.slackTokenSecretName ?? 'uia/slack-bot-token',
     );
+    const onCall = { topic: this.onCallTopic.topic, key: this.topicKey, table: this.alertsTable.table };
+    new Notifier(this, 'Notifier', { ruleSet, ...onCall, secret: this.slackTokenSecret });
   }
 }

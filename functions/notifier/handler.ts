@@ -1,0 +1,107 @@
+/**
+ * Lambda entry point of the notifier (EventBridge → asynchronous invoke). Wiring only:
+ * configuration, clients and the logger are built once per container; the work is
+ * `handleEvent` (handle-event.ts) → `processEvent` (process-event.ts).
+ *
+ * Environment (validated at cold start by config.ts; every problem is listed at once):
+ *
+ * | variable                        | required | meaning                                                       |
+ * |---------------------------------|----------|---------------------------------------------------------------|
+ * | `ALERTS_TABLE_NAME`             | yes      | alerts table (incidents, history, delivery records)           |
+ * | `ONCALL_TOPIC_ARN`              | yes      | SNS topic for page emails (`routes.email: immediate`)         |
+ * | `SLACK_TOKEN_SECRET_ID`         | yes      | Secrets Manager name/ARN holding the bot token (the id only)  |
+ * | `DEAD_LETTER_QUEUE_URL`         | yes      | SQS queue for events that fail permanently (with the reason)  |
+ * | `INCIDENT_EVENT_BUS_NAME`       | no       | bus for `Incident Updated` events; unset: none are published  |
+ * | `SLACK_API_URL`                 | no       | WebClient `slackApiUrl` (local Slack stand-in); unset: Slack  |
+ * | `REOPEN_WINDOW_MINUTES`         | no       | resolved incident reopens if re-fired within it (default 15)  |
+ * | `SLACK_TOKEN_MAX_AGE_SECONDS`   | no       | token cache age (default 300)                                 |
+ * | `POWERTOOLS_SERVICE_NAME`       | no       | log `service` field (default `notifier`)                      |
+ * | `POWERTOOLS_LOG_LEVEL`          | no       | DEBUG / INFO (default) / WARN / ERROR                         |
+ * | `POWERTOOLS_TRACE_ENABLED`      | no       | `false` turns X-Ray subsegments off (on in Lambda)            |
+ * | `AWS_REGION`                    | Lambda   | set by Lambda; set it yourself elsewhere                      |
+ * | `AWS_ENDPOINT_URL_<SERVICE>`    | no       | the SDK's own endpoint overrides, for the local pipeline:     |
+ * |                                 |          | `_XRAY`, `_SNS`, `_DYNAMODB`, `_SECRETS_MANAGER`,             |
+ * |                                 |          | `_EVENTBRIDGE`, `_SQS`                                        |
+ *
+ * The Slack token is never in the environment: it is read from the secret at run time.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { XRayClient } from '@aws-sdk/client-xray';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { ruleSet } from '../../rules';
+import { createEventBindings } from '../shared/incidents/event-bindings';
+import { createIncidentStore } from '../shared/incidents/store';
+import { createLogger } from '../shared/logger';
+import { tracingFromEnv } from '../shared/tracing';
+import { loadNotifierConfig } from './config';
+import { handleEvent, type HandleDeps, type HandleResult, type InvocationContext } from './handle-event';
+import { realSleep } from './ports';
+import { createSlackApi } from './slack-api';
+import { createSlackTokenSource } from './slack-token';
+
+const clock = () => new Date();
+
+async function notifierRuntime(): Promise<HandleDeps> {
+  const config = loadNotifierConfig();
+  const logger = createLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'notifier' });
+  const tracing = await tracingFromEnv(process.env, {
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+  });
+  const doc = DynamoDBDocumentClient.from(tracing.captureClient(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const secrets = new SecretsProvider({
+    awsSdkV3Client: tracing.captureClient(new SecretsManagerClient({})),
+  });
+  if (config.incidentEventBusName === undefined) {
+    logger.warn('INCIDENT_EVENT_BUS_NAME is not set: no Incident Updated events will be published');
+  }
+  return {
+    ruleSet,
+    store: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
+    bindings: createEventBindings({ doc, tableName: config.tableName, now: clock }),
+    slack: createSlackApi({
+      token: createSlackTokenSource({
+        provider: secrets,
+        secretId: config.slackTokenSecretId,
+        maxAgeSeconds: config.slackTokenMaxAgeSeconds,
+      }),
+      slackApiUrl: config.slackApiUrl,
+      sleep: realSleep,
+      random: Math.random,
+      logger,
+    }),
+    sns: tracing.captureClient(new SNSClient({})),
+    onCallTopicArn: config.onCallTopicArn,
+    incidentEvents:
+      config.incidentEventBusName === undefined
+        ? undefined
+        : {
+            eventBridge: tracing.captureClient(new EventBridgeClient({})),
+            busName: config.incidentEventBusName,
+          },
+    sqs: tracing.captureClient(new SQSClient({})),
+    deadLetterQueueUrl: config.deadLetterQueueUrl,
+    reopenWindowMs: config.reopenWindowMs,
+    // One attempt per call: the SDK's own retries would spend the enrichment budget unseen.
+    xray: tracing.captureClient(new XRayClient({ maxAttempts: 1 })),
+    now: clock,
+    sleep: realSleep,
+    random: Math.random,
+    logger,
+  };
+}
+
+const ready = notifierRuntime();
+// Init errors surface on the invocation (logged, counted as errors), not as an unhandled rejection.
+ready.catch(() => undefined);
+
+export async function handler(event: unknown, context: InvocationContext): Promise<HandleResult> {
+  return handleEvent(event, context, await ready);
+}

@@ -1,0 +1,19 @@
+/** Enrichment → the figures an incident keeps (peak across its events; see incidents/model.ts). */
+import type { Impact } from '../shared/incidents/model';
+import type { Enrichment } from './enrichment';
+
+export function impactOf(enrichment: Enrichment): Impact {
+  return {
+    affectedUsers: enrichment.distinctUsers,
+    anonymousRequests: enrichment.anonymousRequests,
+    unattributedTraces: enrichment.unattributedTraces,
+    totalTraces: enrichment.totalTraces,
+    faults: enrichment.faults,
+    // Failed enrichment reads as zero users: flag it, so nobody takes it for "nobody affected".
+    partial: enrichment.status !== 'complete',
+  };
+}
+
+export function usernamesOf(enrichment: Enrichment): string[] {
+  return enrichment.users.map((u) => u.username);
+}

@@ -1,0 +1,137 @@
+/**
+ * What to send for one event, decided from (alert state, incident change, rule, time) alone:
+ * no I/O, so every routing decision is a table test. Like Alertmanager's notify pipeline, the
+ * decision (silenced? which receivers? which message?) is separate from the sending.
+ *
+ * | alert state               | incident change              | Slack                                    | email |
+ * |---------------------------|------------------------------|------------------------------------------|-------|
+ * | firing / updated          | opened, attached             | root (if the incident has none) + reply  | once  |
+ * | firing / updated          | reopened                     | reply, root rewritten back to firing     | once  |
+ * | resolved                  | resolved                     | reply, root rewritten to resolved        | no    |
+ * | resolved                  | still-open (other source on) | reply                                    | no    |
+ * | insufficient_data         | noted (incident open)        | reply                                    | no    |
+ * | anything                  | no-incident/already-resolved | nothing                                  | no    |
+ * | any, rule silenced at the event time                     | nothing (recorded only)                  | no    |
+ *
+ * Email follows PagerDuty's trigger mail: one per incident, for rules routed `immediate`,
+ * claimed by whichever firing event of the incident gets there first (so a crash between
+ * opening the incident and mailing still mails on the retry). Updates and the resolution go
+ * to the Slack thread only; `digest` rules reach managers through the digest.
+ *
+ * "Reply" is skipped by the Slack step when this very event posted the root (the page *is*
+ * the root); the root is per incident, so any firing event can post it.
+ */
+import type { Rule, RuleSet } from '../../rules/schema';
+import type { AlertState } from './alert';
+
+export type IncidentChange =
+  | 'opened'
+  | 'attached'
+  | 'reopened'
+  | 'resolved'
+  | 'still-open'
+  | 'already-resolved'
+  | 'no-incident'
+  | 'noted';
+
+export type Silence = Rule['silences'][number];
+
+export interface SlackPlan {
+  /** Channel id when the routing config knows it, else the name (chat.postMessage takes both). */
+  channel: string;
+  /** Post the thread root when the incident has none yet. */
+  ensureRoot: boolean;
+  /** Reply in the thread with this event's page. */
+  reply: boolean;
+  /** Rewrite the root message: resolved (with duration) or, on a reopen, firing again. */
+  updateRoot: 'resolved' | 'firing' | undefined;
+}
+
+export interface DeliveryPlan {
+  /** The silence in force at the event time: the event is recorded but nothing is sent. */
+  silence: Silence | undefined;
+  slack: SlackPlan | undefined;
+  email: boolean;
+}
+
+export interface PlanInput {
+  state: AlertState;
+  change: IncidentChange;
+  rule: Pick<Rule, 'routes' | 'silences'>;
+  routing: RuleSet['routing'];
+  /** The event time: silences are judged at it, not at processing time (retries come later). */
+  at: Date;
+}
+
+export function planDeliveries(input: PlanInput): DeliveryPlan {
+  const silence = activeSilence(input.rule, input.at);
+  const nothing: DeliveryPlan = { silence, slack: undefined, email: false };
+  if (silence) return nothing;
+
+  const firingLike = input.state === 'firing' || input.state === 'updated';
+  const channel = slackTarget(input.rule, input.routing);
+  const slack = (plan: Omit<SlackPlan, 'channel'>): SlackPlan | undefined =>
+    channel === undefined ? undefined : { channel, ...plan };
+
+  switch (input.change) {
+    case 'opened':
+    case 'attached':
+    case 'reopened':
+      if (!firingLike) return nothing;
+      return {
+        silence,
+        slack: slack({
+          ensureRoot: true,
+          reply: true,
+          updateRoot: input.change === 'reopened' ? 'firing' : undefined,
+        }),
+        email: input.rule.routes.email === 'immediate',
+      };
+    case 'resolved':
+      return {
+        silence,
+        slack: slack({ ensureRoot: false, reply: true, updateRoot: 'resolved' }),
+        email: false,
+      };
+    case 'still-open':
+    case 'noted':
+      return {
+        silence,
+        slack: slack({ ensureRoot: false, reply: true, updateRoot: undefined }),
+        email: false,
+      };
+    case 'already-resolved':
+    case 'no-incident':
+      return nothing;
+  }
+}
+
+/** A silence is in force from when it is written until `until` (exclusive). */
+export function activeSilence(rule: Pick<Rule, 'silences'>, at: Date): Silence | undefined {
+  return rule.silences.find((s) => at.getTime() < Date.parse(s.until));
+}
+
+export function slackTarget(rule: Pick<Rule, 'routes'>, routing: RuleSet['routing']): string | undefined {
+  const name = rule.routes.slack;
+  if (name === undefined) return undefined;
+  return routing.slackChannels.find((c) => c.name === name)?.id ?? name;
+}
+
+/**
+ * Per-channel delivery records (see the incident store's claim/complete/release). The thread
+ * root and the page email are per incident; everything else is per event.
+ */
+export interface DeliveryKey {
+  eventKey: string;
+  channel: string;
+}
+
+export const deliveryKeys = {
+  threadRoot: { eventKey: 'incident', channel: 'slack-root' },
+  pageEmail: { eventKey: 'incident', channel: 'email' },
+  reply: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'slack-reply' }),
+  rootUpdate: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'slack-root-update' }),
+  followUp: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'slack-follow-up' }),
+  /** Not a channel, but claimed like one: a duplicate must not run the X-Ray query again. */
+  impact: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'impact' }),
+} as const;

@@ -1,0 +1,325 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ruleSet } from '../rules';
+import { alarmEventPattern, eventRuleName, insightEventPattern, testAlertEventPattern } from '../rules/names';
+import type { RuleSet } from '../rules/schema';
+import { buildApp } from './app';
+import { AlertsTable } from './constructs/alerts-table';
+import { EncryptedTopic } from './constructs/encrypted-topic';
+import { Notifier, notifierEventPatterns } from './constructs/notifier';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const logicalId = (template: Template, type: string, prefix: string) => {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+};
+
+function statementsOf(template: Template, rolePrefix: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy') as Resources;
+  return Object.values(policies)
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref.startsWith(rolePrefix)))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** The notifier alone in a stack, with the same kinds of neighbours the alerting stack gives it. */
+function notifierStack(rules: RuleSet, options: { bundle?: boolean } = {}) {
+  const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new Stack(app, 'NotifierOnly', { env: { account: '123456789012', region: 'eu-west-2' } });
+  const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  const topic = new EncryptedTopic(stack, 'OnCall', { displayName: 'on-call', key });
+  const table = new AlertsTable(stack, 'Alerts');
+  const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Slack', 'uia/slack-bot-token');
+  const notifier = new Notifier(stack, 'Notifier', {
+    ruleSet: rules,
+    topic: topic.topic,
+    key,
+    table: table.table,
+    secret,
+  });
+  return { app, stack, notifier };
+}
+
+describe('notifier in the alerting stack', () => {
+  let template: Template;
+  let dlq: string;
+  beforeAll(() => {
+    template = Template.fromStack(buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } })).alerting);
+    dlq = logicalId(template, 'AWS::SQS::Queue', 'NotifierDeadLetters');
+  });
+
+  it('listens with exactly the patterns rules/names.ts derives, one rule per kind', () => {
+    const expected = [
+      { name: eventRuleName('uia', 'alarms'), pattern: alarmEventPattern(ruleSet) },
+      { name: eventRuleName('uia', 'insights'), pattern: insightEventPattern(ruleSet) },
+      { name: eventRuleName('uia', 'test-alerts'), pattern: testAlertEventPattern(ruleSet) },
+    ];
+    const rules = Object.values(template.findResources('AWS::Events::Rule') as Resources).filter((r) =>
+      String(r.Properties.Name).startsWith('uia--'),
+    );
+    expect(rules.map((r) => ({ name: r.Properties.Name, pattern: r.Properties.EventPattern }))).toEqual(
+      expected,
+    );
+    // The shipped rule set names real alarms and groups, so no list is empty.
+    expect((alarmEventPattern(ruleSet).detail as { alarmName: string[] }).alarmName).toContain(
+      'uia--registered-user-faults--trace-count',
+    );
+  });
+
+  it('gives every rule target a retry policy and the DLQ', () => {
+    const fn = logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction');
+    const rules = Object.values(template.findResources('AWS::Events::Rule') as Resources).filter((r) =>
+      String(r.Properties.Name).startsWith('uia--'),
+    );
+    for (const rule of rules) {
+      expect(rule.Properties.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [fn, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+        }),
+      ]);
+    }
+  });
+
+  it('retries function errors twice, then sends the event to the same DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 7200,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+    });
+  });
+
+  it('keeps the DLQ encrypted and SSL-only, open to EventBridge only from its own rules', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy') as Resources).find((p) =>
+      (p.Properties.Queues as { Ref: string }[]).some((q) => q.Ref === dlq),
+    );
+    const statements = (policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    const fromEvents = statements.filter((s) => JSON.stringify(s.Principal).includes('events.amazonaws.com'));
+    expect(fromEvents).toHaveLength(3);
+    for (const s of fromEvents) {
+      expect(s).toMatchObject({
+        Action: 'sqs:SendMessage',
+        Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
+      });
+    }
+  });
+
+  it('runs on Node.js 24, arm64, traced, configured by environment without the token', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          ALERTS_TABLE_NAME: { Ref: logicalId(template, 'AWS::DynamoDB::GlobalTable', 'AlertsTable') },
+          ONCALL_TOPIC_ARN: { Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCallTopic') },
+          SLACK_TOKEN_SECRET_ID: 'uia/slack-bot-token',
+          DEAD_LETTER_QUEUE_URL: { Ref: dlq },
+          INCIDENT_EVENT_BUS_NAME: {
+            Ref: logicalId(template, 'AWS::Events::EventBus', 'NotifierIncidentEvents'),
+          },
+          POWERTOOLS_SERVICE_NAME: 'notifier',
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'uia-incidents' });
+  });
+
+  it('grants exactly the actions the code uses, each on its one resource', () => {
+    const statements = statementsOf(template, 'NotifierRole');
+    const ref = (type: string, prefix: string) => ({ Ref: logicalId(template, type, prefix) });
+    const arn = (type: string, prefix: string) => ({
+      'Fn::GetAtt': [logicalId(template, type, prefix), 'Arn'],
+    });
+    const by = (prefix: string) => statements.filter((s) => actions(s).some((a) => a.startsWith(prefix)));
+    expect(by('dynamodb:')).toEqual([
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        Effect: 'Allow',
+        Resource: arn('AWS::DynamoDB::GlobalTable', 'AlertsTable'),
+      },
+    ]);
+    expect(by('sns:')).toEqual([
+      { Action: 'sns:Publish', Effect: 'Allow', Resource: ref('AWS::SNS::Topic', 'OnCallTopic') },
+    ]);
+    expect(by('kms:')).toEqual([
+      {
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Effect: 'Allow',
+        Resource: arn('AWS::KMS::Key', 'TopicKey'),
+      },
+    ]);
+    expect(by('sqs:')).toEqual([
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arn('AWS::SQS::Queue', 'NotifierDeadLetters') },
+    ]);
+    expect(by('events:')).toEqual([
+      {
+        Action: 'events:PutEvents',
+        Effect: 'Allow',
+        Resource: arn('AWS::Events::EventBus', 'NotifierIncidentEvents'),
+      },
+    ]);
+    expect(by('secretsmanager:')).toEqual([
+      {
+        Action: 'secretsmanager:GetSecretValue',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:us-east-1:123456789012:secret:uia/slack-bot-token-??????',
+            ],
+          ],
+        },
+      },
+    ]);
+  });
+
+  it('uses no wildcard action, and a wildcard resource only for X-Ray, which has no resource-level permissions', () => {
+    const statements = statementsOf(template, 'NotifierRole');
+    expect(statements.flatMap(actions).filter((a) => a.includes('*'))).toEqual([]);
+    expect(
+      statements
+        .filter((s) => s.Resource === '*')
+        .flatMap(actions)
+        .sort(),
+    ).toEqual(['xray:GetTraceSummaries', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(statements.flatMap(actions).sort()).toEqual(
+      [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'events:PutEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'sns:Publish',
+        'sqs:SendMessage',
+        'xray:GetTraceSummaries',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+  });
+
+  it('alarms on any message in the DLQ and notifies on-call through the encrypted topic', () => {
+    const topic = logicalId(template, 'AWS::SNS::Topic', 'OnCallTopic');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topic }],
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Resource: '*',
+          },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('notifier construct', () => {
+  it('skips a rule kind whose name list is empty (EventBridge rejects empty arrays)', () => {
+    const noAlarms: RuleSet = {
+      ...ruleSet,
+      rules: ruleSet.rules.map((r) => {
+        const { alarm: _alarm, ...rest } = r;
+        return { ...rest, group: { ...r.group, insightNotifications: false } };
+      }),
+    };
+    expect(notifierEventPatterns(noAlarms).map((p) => p.kind)).toEqual(['test-alerts']);
+    const template = Template.fromStack(notifierStack(noAlarms).stack);
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', { Name: 'uia--test-alerts' });
+  });
+
+  it('passes cdk-nag, each acknowledgement with its reason', () => {
+    const { app, stack } = notifierStack(ruleSet);
+    expect(() => app.synth()).not.toThrow();
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledged.map(([id]) => id).sort()).toEqual([
+      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions::AwsSolutions-SQS3',
+    ]);
+    expect(acknowledged.every(([, reason]) => reason.length > 40)).toBe(true);
+  });
+
+  it(
+    'bundles the handler locally with esbuild: minified ESM that carries the rule set',
+    { timeout: 120_000 },
+    () => {
+      const { app, stack } = notifierStack(ruleSet, { bundle: true });
+      const assembly = app.synth();
+      const fn = Object.values(
+        Template.fromStack(stack).findResources('AWS::Lambda::Function') as Resources,
+      ).find((r) => r.Properties.Handler === 'index.handler');
+      const key = (fn?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      const file = join(assembly.directory, `asset.${key}`, 'index.mjs');
+      expect(existsSync(file)).toBe(true);
+      const code = readFileSync(file, 'utf8');
+      expect(code).toContain('registered-user-faults');
+      expect(code).toContain('chat.postMessage');
+      // Minified: lines only where a template literal holds one; thousands of characters each on average.
+      expect(code.length / code.split('\n').length).toBeGreaterThan(2_000);
+    },
+  );
+});

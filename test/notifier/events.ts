@@ -1,0 +1,64 @@
+/**
+ * EventBridge events for the notifier tests, built from part 1's AWS-shaped fixtures with only
+ * the fields a scenario needs changed (id, times, states), so every event stays AWS-shaped.
+ */
+import { fixture, withValue } from '../../functions/notifier/test-support';
+
+type Json = Record<string, unknown>;
+type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/** CloudWatch's own timestamp format: `2019-10-02T17:04:40.989+0000`. */
+const cwTime = (at: Date) => at.toISOString().replace('Z', '+0000');
+
+export function alarmEvent(options: {
+  id: string;
+  at: Date;
+  from: AlarmState;
+  to: AlarmState;
+  /** When the previous state began (default: 10 minutes before `at`). */
+  previousAt?: Date;
+  alarmName?: string;
+}): Json {
+  const previousAt = options.previousAt ?? new Date(options.at.getTime() - 10 * 60_000);
+  let event = fixture('alarm-threshold');
+  event = withValue(event, ['id'], options.id);
+  event = withValue(event, ['time'], options.at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  event = withValue(event, ['detail', 'state', 'value'], options.to);
+  event = withValue(event, ['detail', 'state', 'timestamp'], cwTime(options.at));
+  event = withValue(event, ['detail', 'previousState', 'value'], options.from);
+  event = withValue(event, ['detail', 'previousState', 'timestamp'], cwTime(previousAt));
+  if (options.alarmName) event = withValue(event, ['detail', 'alarmName'], options.alarmName);
+  return event;
+}
+
+export function insightEvent(options: {
+  id: string;
+  at: Date;
+  startedAt: Date;
+  state: 'ACTIVE' | 'CLOSED';
+}): Json {
+  let event = fixture(options.state === 'ACTIVE' ? 'insight-active' : 'insight-closed');
+  event = withValue(event, ['id'], options.id);
+  event = withValue(event, ['time'], options.at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  event = withValue(event, ['detail', 'StartTime'], Math.floor(options.startedAt.getTime() / 1000));
+  if (options.state === 'CLOSED') {
+    event = withValue(event, ['detail', 'EndTime'], Math.floor(options.at.getTime() / 1000));
+  }
+  event = withValue(event, ['detail', 'Event', 'EventTime'], options.at.toISOString());
+  return event;
+}
+
+export function testAlertEvent(options: {
+  id: string;
+  at: Date;
+  state?: 'firing' | 'resolved';
+  ruleId?: string;
+}): Json {
+  let event = fixture('test-alert');
+  event = withValue(event, ['id'], options.id);
+  event = withValue(event, ['time'], options.at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
+  event = withValue(event, ['region'], 'us-east-1');
+  event = withValue(event, ['detail', 'state'], options.state ?? 'firing');
+  if (options.ruleId) event = withValue(event, ['detail', 'ruleId'], options.ruleId);
+  return event;
+}
