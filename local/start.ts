@@ -1,13 +1,67 @@
 /**
- * `npm start`. The local end-to-end pipeline (traffic → traces → alarms → notifier → Slack,
- * email, digest) is being built (issue 9); until it lands this prints, plainly, what the
- * rule set would deploy, and says so.
+ * `npm start`: the whole pipeline, locally and offline, on the project's real code (see
+ * local/pipeline/run.ts). Shows a live view while it runs, then the summary; exits 0 when the
+ * run's checks pass, 1 when one fails (the summary says which and why), 2 on a usage error,
+ * 130 on Ctrl-C (after closing every port).
+ *
+ * Slack: the local Slack stand-in, unless SLACK_BOT_TOKEN is set; then pages go to the real
+ * workspace (the bot must be in the rule set's channels) and the Slack checks are skipped.
  */
-import { ruleSetDefinition } from '../rules';
-import { run as check } from '../cli/commands/check';
+import { runPipeline } from './pipeline/run';
+import { parseRunArgs, USAGE, UsageError, type RunOptions } from './scenario/options';
+import { formatSummary } from './summary';
+import { createView } from './view';
 
-console.log(
-  'NOTE: the local end-to-end pipeline is not built yet; `npm start` currently shows what the rule set would deploy.\n',
-);
-const code = await check([], { definition: ruleSetDefinition, now: new Date() });
-process.exit(code);
+// Bound now: the Lambda runner redirects process.stdout while a function runs.
+const write = process.stdout.write.bind(process.stdout);
+
+function options(): RunOptions {
+  try {
+    return parseRunArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const opts = options();
+if (opts.help) {
+  write(USAGE);
+  process.exit(0);
+}
+
+const live = !opts.plain && process.stdout.isTTY === true && process.env.CI !== 'true';
+const view = createView({ live, write });
+const controller = new AbortController();
+process.on('SIGINT', () => {
+  // A second Ctrl-C while closing means "now".
+  if (controller.signal.aborted) process.exit(130);
+  view.note('Ctrl-C: stopping and closing every port…');
+  controller.abort();
+});
+
+try {
+  const { summary } = await runPipeline({
+    ...opts,
+    realSlackToken: process.env.SLACK_BOT_TOKEN || undefined,
+    reporter: view,
+    signal: controller.signal,
+  });
+  view.close();
+  write(
+    `\n${formatSummary(summary)}\n\nEverything is under ${opts.outDir}/ (summary.json, slack/, emails/, digest.*, traces.jsonl, events.jsonl, logs/).\n`,
+  );
+  process.exitCode = summary.ok ? 0 : 1;
+} catch (error) {
+  view.close();
+  if (controller.signal.aborted) {
+    write('\nInterrupted: the stand-ins are closed and nothing is left running.\n');
+    process.exitCode = 130;
+  } else {
+    process.stderr.write(
+      `\nThe run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * What a run must have shown for `npm start` to exit 0. Each check reads the summary only and
+ * says, when it fails, exactly what was wrong.
+ */
+import type { RuleSet } from '../../rules/schema';
+import type { Check, RunSummary } from '../summary';
+
+type Facts = Omit<RunSummary, 'checks' | 'ok'>;
+
+export function runChecks(summary: Facts, ruleSet: RuleSet): Check[] {
+  return [
+    pagesSent(summary),
+    exactUsers(summary),
+    everyInjectedUserNamed(summary),
+    allResolved(summary),
+    ...(summary.slack.mode === 'local'
+      ? [oneThreadPerIncident(summary, ruleSet), rootsResolved(summary), usersInSlack(summary)]
+      : []),
+    emailsPerPagingRule(summary, ruleSet),
+    digestSent(summary),
+    nothingDeadLettered(summary),
+    forgedTokensAnonymous(summary),
+  ];
+}
+
+const check = (name: string, problems: string[]): Check => ({
+  name,
+  ok: problems.length === 0,
+  detail: problems.join('; '),
+});
+
+function pagesSent(s: Facts): Check {
+  return check('the fault was paged', s.firstPageAfterFaultMs === undefined ? ['no page was sent'] : []);
+}
+
+function exactUsers(s: Facts): Check {
+  return check(
+    'pages name exactly the injected users (unless truncated)',
+    s.pages
+      .filter((p) => !p.truncated && (p.precision < 1 || p.recall < 1))
+      .map(
+        (p) =>
+          `${p.ruleId}: reported [${p.reportedUsers.join(', ')}], expected [${p.trueUsers.join(', ')}] ` +
+          `(precision ${p.precision}, recall ${p.recall})`,
+      ),
+  );
+}
+
+function everyInjectedUserNamed(s: Facts): Check {
+  const named = new Set(s.pages.flatMap((p) => p.reportedUsers));
+  const injected = [...s.groundTruth.failing, ...s.groundTruth.slow];
+  const missing = injected.filter((u) => !named.has(u));
+  return check(
+    'every injected user is named by a page',
+    missing.length > 0 ? [`never named: ${missing.join(', ')}`] : [],
+  );
+}
+
+function allResolved(s: Facts): Check {
+  return check(
+    'every incident resolved after recovery',
+    s.pages
+      .filter((p) => p.state !== 'resolved')
+      .map((p) => `${p.ruleId} (${p.incidentId}) is still ${p.state}`),
+  );
+}
+
+function oneThreadPerIncident(s: Facts, ruleSet: RuleSet): Check {
+  const problems = s.pages
+    .filter((p) => routedToSlack(ruleSet, p.ruleId) && p.slack === undefined)
+    .map((p) => `${p.ruleId} (${p.incidentId}) has no Slack thread`);
+  const expected: Record<string, number> = {};
+  for (const p of s.pages) if (p.slack) expected[p.slack.channel] = (expected[p.slack.channel] ?? 0) + 1;
+  for (const [channel, count] of Object.entries(s.slack.topLevelByChannel)) {
+    if (count !== (expected[channel] ?? 0)) {
+      problems.push(`${channel} has ${count} top-level messages for ${expected[channel] ?? 0} incidents`);
+    }
+  }
+  return check('one Slack thread per incident', problems);
+}
+
+function rootsResolved(s: Facts): Check {
+  return check(
+    'each resolved incident has its root message updated to resolved',
+    s.pages
+      .filter((p) => p.state === 'resolved' && p.slack && !(p.slack.rootUpdated && p.slack.rootSaysResolved))
+      .map(
+        (p) =>
+          `${p.ruleId}: root ${p.slack?.rootTs} ${p.slack?.rootUpdated ? 'does not say resolved' : 'was never updated'}`,
+      ),
+  );
+}
+
+function usersInSlack(s: Facts): Check {
+  return check(
+    'reported users appear in the Slack thread',
+    s.pages
+      .filter((p) => p.slack && p.slack.usersMissingFromText.length > 0)
+      .map((p) => `${p.ruleId}: ${p.slack?.usersMissingFromText.join(', ')} not in the thread`),
+  );
+}
+
+function emailsPerPagingRule(s: Facts, ruleSet: RuleSet): Check {
+  const problems: string[] = [];
+  for (const rule of ruleSet.rules) {
+    const incidents = s.pages.filter((p) => p.ruleId === rule.id).length;
+    const emails = s.emails.byRule[rule.id] ?? 0;
+    const expected = rule.routes.email === 'immediate' ? incidents : 0;
+    if (emails !== expected)
+      problems.push(`${rule.id}: ${emails} emails for ${incidents} incidents (expected ${expected})`);
+  }
+  if (s.emails.byRule.unknown) problems.push(`${s.emails.byRule.unknown} emails name no rule`);
+  return check('one email per incident of each paging rule, none for the others', problems);
+}
+
+function digestSent(s: Facts): Check {
+  return check(
+    'a digest was sent',
+    s.digest.present ? [] : [s.digest.error ?? 'nothing published to the digest topic'],
+  );
+}
+
+function nothingDeadLettered(s: Facts): Check {
+  return check(
+    'no event ended in the dead-letter queue',
+    s.alerts.deadLettered > 0 ? [`${s.alerts.deadLettered} dead-lettered`] : [],
+  );
+}
+
+function forgedTokensAnonymous(s: Facts): Check {
+  const { sent, annotatedAnonymous, annotatedOtherwise } = s.traffic.forged;
+  return check(
+    'forged tokens are annotated anonymous',
+    annotatedAnonymous === sent
+      ? []
+      : [`${sent - annotatedAnonymous} of ${sent} were not (${annotatedOtherwise.join(', ')})`],
+  );
+}
+
+function routedToSlack(ruleSet: RuleSet, ruleId: string): boolean {
+  return ruleSet.rules.find((r) => r.id === ruleId)?.routes.slack !== undefined;
+}

@@ -1,0 +1,168 @@
+/**
+ * The Lambda functions the local pipeline runs, each with the configuration the stacks give it
+ * in AWS, pointed at the local stand-ins through the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>`
+ * variables. Entry modules are imported, never re-implemented.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ApiFunction, Handler, LambdaFunction } from '../lambda-runner';
+import type { ShopAction } from '../scenario/plan';
+import type { LocalServices } from './services';
+import { ROUTES } from '../scenario/shop-client';
+
+type ShopHandler = Handler<APIGatewayProxyEvent, APIGatewayProxyResult>;
+
+/** Static imports, so bundlers and the type checker see every entry. */
+const SHOP_ENTRIES: Record<string, () => Promise<{ handler: ShopHandler }>> = {
+  'list-products': () => import('../../functions/cart/entry/list-products'),
+  'get-product': () => import('../../functions/cart/entry/get-product'),
+  'list-cart': () => import('../../functions/cart/entry/list-cart'),
+  'add-to-cart': () => import('../../functions/cart/entry/add-to-cart'),
+  'update-cart': () => import('../../functions/cart/entry/update-cart'),
+  'checkout-cart': () => import('../../functions/cart/entry/checkout-cart'),
+  'migrate-cart': () => import('../../functions/cart/entry/migrate-cart'),
+};
+
+export interface ShopEnvironment {
+  /** The identity provider's variables (issuer, JWKS, client id, token use). */
+  identity: Readonly<Record<string, string>>;
+  cartsTable: string;
+  /** The DynamoDB endpoint the shop's SDK uses: the fault proxy. */
+  dynamoEndpoint: string;
+}
+
+export type ShopFunctions = Record<ShopAction, ApiFunction>;
+
+export function shopFunctions(env: ShopEnvironment): ShopFunctions {
+  const byEntry = new Map<string, ApiFunction>();
+  const fn = (entry: string): ApiFunction => {
+    let spec = byEntry.get(entry);
+    if (!spec) {
+      const load = SHOP_ENTRIES[entry];
+      if (!load) throw new Error(`no shop entry "${entry}"`);
+      spec = {
+        name: `shop-${entry}`,
+        load: async () => (await load()).handler,
+        // infra/shop-stack.ts: 512 MB, 5 s.
+        memoryMb: 512,
+        timeoutSeconds: 5,
+        env: {
+          POWERTOOLS_SERVICE_NAME: 'shop',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          ...env.identity,
+          TABLE_NAME: env.cartsTable,
+          AWS_ENDPOINT_URL_DYNAMODB: env.dynamoEndpoint,
+          // One attempt: the SDK's retries would sleep for real (wall time) between attempts
+          // that the proxy fails all the same; the fault still ends as the function's 5xx.
+          AWS_MAX_ATTEMPTS: '1',
+        },
+      };
+      byEntry.set(entry, spec);
+    }
+    return spec;
+  };
+  return Object.fromEntries(
+    Object.entries(ROUTES).map(([action, route]) => [action, fn(route.entry)]),
+  ) as ShopFunctions;
+}
+
+/** Each distinct function once (several actions may share one). */
+export function distinctFunctions(functions: ShopFunctions): ApiFunction[] {
+  return [...new Set(Object.values(functions))];
+}
+
+export interface DigestEnvironment {
+  alertsTable: string;
+  digestTopicArn: string;
+  dynamoEndpoint: string;
+  snsEndpoint: string;
+}
+
+export interface DigestResult {
+  periodStart: string;
+  periodEnd: string;
+  incidents: number;
+}
+
+export function digestFunction(env: DigestEnvironment): LambdaFunction<unknown, DigestResult> {
+  return {
+    name: 'uia-digest',
+    load: async () => (await import('../../functions/digest/handler')).handler,
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    env: {
+      POWERTOOLS_SERVICE_NAME: 'digest',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ALERTS_TABLE_NAME: env.alertsTable,
+      DIGEST_TOPIC_ARN: env.digestTopicArn,
+      DIGEST_SENDER: '',
+      AWS_ENDPOINT_URL_DYNAMODB: env.dynamoEndpoint,
+      AWS_ENDPOINT_URL_SNS: env.snsEndpoint,
+    },
+  };
+}
+
+export interface NotifierEnvironment {
+  alertsTable: string;
+  onCallTopicArn: string;
+  slackSecretId: string;
+  deadLetterQueueUrl: string;
+  /** Where `Incident Updated` events go. */
+  incidentEventBus: string;
+  /** The local Slack's API URL; undefined posts to the real Slack. */
+  slackApiUrl: string | undefined;
+  endpoints: {
+    xray: string;
+    sns: string;
+    secretsManager: string;
+    eventBridge: string;
+    dynamodb: string;
+    sqs: string;
+  };
+  timeoutSeconds?: number;
+}
+
+/** The notifier's configuration (functions/notifier/handler.ts documents every variable). */
+export function notifierFunction(env: NotifierEnvironment): LambdaFunction<unknown, unknown> {
+  return {
+    name: 'uia-notifier',
+    load: async () => (await import('../../functions/notifier/handler')).handler,
+    memoryMb: 512,
+    timeoutSeconds: env.timeoutSeconds ?? 30,
+    env: {
+      POWERTOOLS_SERVICE_NAME: 'notifier',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ALERTS_TABLE_NAME: env.alertsTable,
+      ONCALL_TOPIC_ARN: env.onCallTopicArn,
+      SLACK_TOKEN_SECRET_ID: env.slackSecretId,
+      DEAD_LETTER_QUEUE_URL: env.deadLetterQueueUrl,
+      INCIDENT_EVENT_BUS_NAME: env.incidentEventBus,
+      ...(env.slackApiUrl === undefined ? {} : { SLACK_API_URL: env.slackApiUrl }),
+      AWS_ENDPOINT_URL_XRAY: env.endpoints.xray,
+      AWS_ENDPOINT_URL_SNS: env.endpoints.sns,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: env.endpoints.secretsManager,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: env.endpoints.eventBridge,
+      AWS_ENDPOINT_URL_DYNAMODB: env.endpoints.dynamodb,
+      AWS_ENDPOINT_URL_SQS: env.endpoints.sqs,
+    },
+  };
+}
+
+/** The notifier wired to the stand-ins (DynamoDB through `dynamoEndpoint`). */
+export function notifierEnvironment(svc: LocalServices, dynamoEndpoint: string): NotifierEnvironment {
+  return {
+    alertsTable: svc.names.alertsTable,
+    onCallTopicArn: svc.names.onCallTopicArn,
+    slackSecretId: svc.names.slackSecretId,
+    deadLetterQueueUrl: svc.names.deadLetterQueueUrl,
+    incidentEventBus: 'default',
+    slackApiUrl: svc.slack?.apiUrl,
+    endpoints: {
+      xray: svc.xray.url,
+      sns: svc.sns.url,
+      secretsManager: svc.secrets.url,
+      eventBridge: svc.eventBridge.url,
+      dynamodb: dynamoEndpoint,
+      sqs: svc.sqs.url,
+    },
+  };
+}

@@ -1,0 +1,355 @@
+/**
+ * One whole local run, end to end, on the project's real code:
+ * seeded scenario → virtual clock → local AWS stand-ins → shop traffic through the real cart
+ * functions (X-Ray in Lambda mode) → per-minute group metrics, alarms and Insights → the event
+ * bus → the real notifier → Slack, email, incident records → the real digest on its schedule →
+ * summary and checks against the ground truth → everything written under the out directory.
+ *
+ * Whatever happens (a failure, Ctrl-C through `signal`), the `finally` closes every port,
+ * restores the real `Date` and puts `process.env` back as it was.
+ */
+import { performance } from 'node:perf_hooks';
+import { createCatalog } from '../../functions/cart/catalog';
+import { buildDigest } from '../../functions/digest/run';
+import { createIncidentStore } from '../../functions/shared/incidents/store';
+import { ruleSet as projectRuleSet } from '../../rules';
+import type { Trace } from '../../rules/filter/trace';
+import type { RuleSet } from '../../rules/schema';
+import { installVirtualClock } from '../clock';
+import type { BusEvent, Delivery } from '../event-bus';
+import { createLambdaRunner, prepareLambdaEnvironment, type ApiInvocation } from '../lambda-runner';
+import type { RunOptions } from '../scenario/options';
+import { planTraffic, type PhaseWindow, type PlannedRequest } from '../scenario/plan';
+import { createPopulation, type Population } from '../scenario/population';
+import { scenario as scenarioNamed } from '../scenario/presets';
+import { createPrng } from '../scenario/prng';
+import { createShopClient } from '../scenario/shop-client';
+import {
+  buildSummary,
+  threadKey,
+  type EventRecord,
+  type RunRecord,
+  type RunSummary,
+  type SlackThreadRecord,
+  type TrafficTally,
+} from '../summary';
+import { runChecks } from './checks';
+import { nextDigestRun } from './digest-schedule';
+import { routeToNotifier } from './event-routing';
+import {
+  digestFunction,
+  distinctFunctions,
+  notifierEnvironment,
+  notifierFunction,
+  shopFunctions,
+} from './functions';
+import { createMinuteLoop, type MinuteReport } from './minute-loop';
+import { writeOutputs } from './output';
+import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from './services';
+import { playTraffic } from './traffic';
+
+/** Virtual time before the first request in which the functions start (their init is not a request). */
+const WARM_UP_MS = 60_000;
+/** `responsetime > 3` in the slow rule; requests above it count as slow in the tally. */
+const SLOW_REQUEST_MS = 3_000;
+
+export interface MinuteState {
+  alarms: Record<string, string>;
+  /** Rules whose group has an open Insight. */
+  insights: string[];
+  /** Slack posts and emails sent so far. */
+  pages: number;
+}
+
+export interface PipelineReporter {
+  phase(phase: PhaseWindow): void;
+  request(planned: PlannedRequest, invocation: ApiInvocation): void;
+  minute(report: MinuteReport, state: MinuteState): void;
+  event(event: BusEvent, deliveries: Delivery[]): void;
+  note(text: string): void;
+}
+
+export type PipelineOptions = Pick<
+  RunOptions,
+  'scenario' | 'seed' | 'durationMinutes' | 'speed' | 'duplicates' | 'xrayThrottles' | 'outDir'
+> & {
+  ruleSet?: RuleSet;
+  /** Post to a real Slack workspace with this bot token instead of the local Slack. */
+  realSlackToken?: string | undefined;
+  reporter?: Partial<PipelineReporter>;
+  signal?: AbortSignal;
+};
+
+export interface PipelineResult {
+  summary: RunSummary;
+  /** Files written, relative to the out directory. */
+  written: string[];
+  /** The stand-ins, closed but still holding what they received (Slack messages, emails…). */
+  services: LocalServices;
+  population: Population;
+}
+
+export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
+  const wallStart = performance.now();
+  const ruleSet = options.ruleSet ?? projectRuleSet;
+  const reporter = options.reporter ?? {};
+  const scenario = scenarioNamed(options.scenario, options.durationMinutes);
+  const prng = createPrng(options.seed);
+  const population = createPopulation(scenario, prng);
+  const productIds = createCatalog()
+    .list()
+    .map((p) => p.productId);
+  const plan = planTraffic(scenario, population, productIds, prng);
+
+  const envBefore = { ...process.env };
+  const clock = installVirtualClock({ start: plan.startMs - WARM_UP_MS });
+  let services: LocalServices | undefined;
+  try {
+    services = await startLocalServices({
+      ruleSet,
+      duplicates: options.duplicates,
+      advanceClock: (ms) => clock.advance(ms),
+      realSlackToken: options.realSlackToken,
+    });
+    const svc = services;
+    prepareLambdaEnvironment(svc.daemon.address, ACCOUNT.region);
+
+    const logs = new Map<string, string[]>();
+    const runner = createLambdaRunner({
+      emit: (document) => svc.emitter.emit(document),
+      stage: STAGE,
+      logs: (fn, _stream, text) => {
+        const entries = logs.get(fn) ?? [];
+        entries.push(text);
+        logs.set(fn, entries);
+      },
+    });
+    const shop = shopFunctions({
+      identity: svc.identity.env,
+      cartsTable: svc.names.cartsTable,
+      dynamoEndpoint: svc.proxy.url,
+    });
+    const notifier = notifierFunction(notifierEnvironment(svc, svc.proxy.url));
+    const digest = digestFunction({
+      alertsTable: svc.names.alertsTable,
+      digestTopicArn: svc.names.digestTopicArn,
+      dynamoEndpoint: svc.proxy.url,
+      snsEndpoint: svc.sns.url,
+    });
+    reporter.note?.('starting the functions (init outside any request, as with provisioned concurrency)');
+    for (const fn of distinctFunctions(shop)) await runner.warm(fn);
+    await runner.warm(notifier);
+    await runner.warm(digest);
+
+    routeToNotifier(svc.bus, ruleSet, (event) => runner.invokeAsync(notifier, event));
+    const events: EventRecord[] = [];
+    const minuteLoop = createMinuteLoop({
+      ruleSet,
+      store: svc.store,
+      bus: svc.bus,
+      account: ACCOUNT,
+      now: clock.now,
+      complete: isComplete,
+      onEvent: (event, deliveries) => {
+        events.push(eventRecord(event, deliveries));
+        reporter.event?.(event, deliveries);
+      },
+    });
+    const client = createShopClient(population, svc.identity, clock.now);
+    const tally = createTally();
+
+    await playTraffic({
+      plan,
+      clock,
+      client,
+      runner,
+      functions: shop,
+      minuteLoop,
+      speed: options.speed,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onPhase: (phase) => {
+        if (phase.name === 'fault') {
+          svc.proxy.setFaults({
+            failing: new Set(population.truth.failing.map((u) => u.sub)),
+            slow: new Set(population.truth.slow.map((u) => u.sub)),
+            slowMs: scenario.slowMs,
+          });
+          if (options.xrayThrottles > 0) svc.xray.throttleNext(options.xrayThrottles, 'GetTraceSummaries');
+        } else {
+          svc.proxy.clearFaults();
+        }
+        reporter.phase?.(phase);
+      },
+      onRequest: (planned, invocation) => {
+        tally.add(client.shopper(planned.shopperId).kind, invocation);
+        reporter.request?.(planned, invocation);
+      },
+      onMinute: (report) =>
+        reporter.minute?.(report, {
+          alarms: minuteLoop.alarmStates(),
+          insights: minuteLoop.openInsights(),
+          pages:
+            (svc.slack?.calls('chat.postMessage').filter((c) => c.ok).length ?? 0) +
+            svc.sns.published(svc.names.onCallTopicArn).length,
+        }),
+    });
+    await svc.bus.idle();
+
+    // The weekly digest, at its next scheduled time, with the event EventBridge Scheduler sends.
+    clock.setSystemTime(nextDigestRun(clock.date(), ruleSet.digest));
+    const scheduledTime = clock.date();
+    reporter.note?.(`running the digest as scheduled: ${scheduledTime.toISOString()}`);
+    let digestError: string | undefined;
+    await runner
+      .invokeAsync(digest, { scheduledTime: scheduledTime.toISOString() })
+      .catch((error: unknown) => {
+        digestError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      });
+
+    const incidentStore = createIncidentStore({ doc: svc.dynamo.doc, tableName: svc.names.alertsTable });
+    const incidents = await incidentStore.listStartedBetween(
+      new Date(plan.startMs - WARM_UP_MS),
+      scheduledTime,
+    );
+    const { message: digestMessage } = await buildDigest(
+      { incidents: incidentStore, config: ruleSet.digest, rules: ruleSet.rules },
+      scheduledTime,
+    );
+    const published = svc.sns.published(svc.names.digestTopicArn).at(-1);
+    const threads = slackThreads(svc, incidents);
+    const record: RunRecord = {
+      scenario: scenario.name,
+      seed: options.seed,
+      duplicates: options.duplicates,
+      ruleSet,
+      phases: plan.phases,
+      truth: population.truth,
+      slowMs: scenario.slowMs,
+      traffic: tally.result(svc.store),
+      events,
+      notifierDeadLetters: svc.sqs.messages(svc.names.deadLetterQueueName).length,
+      incidents,
+      slack: svc.slack
+        ? { mode: 'local', threads, topLevelByChannel: topLevelByChannel(svc) }
+        : { mode: 'real' },
+      emails: svc.sns.published(svc.names.onCallTopicArn),
+      digest: {
+        subject: published?.subject,
+        text: published?.message,
+        html: published ? digestMessage.html : undefined,
+        ...(digestError ? { error: digestError } : {}),
+      },
+      wallMs: performance.now() - wallStart,
+    };
+    const facts = buildSummary(record);
+    const checks = runChecks(facts, ruleSet);
+    const summary: RunSummary = { ...facts, checks, ok: checks.every((c) => c.ok) };
+    const written = await writeOutputs(options.outDir, {
+      summary,
+      threads: [...threads.values()],
+      channelNames: new Map((svc.slack?.channels() ?? []).map((c) => [c.id, c.name])),
+      emails: record.emails,
+      digest: record.digest,
+      traces: svc.store.list().flatMap((t) => svc.store.get(t.id) ?? []),
+      events: svc.bus.events(),
+      logs,
+    });
+    return { summary, written, services: svc, population };
+  } finally {
+    await services
+      ?.close()
+      .catch((error: unknown) => reporter.note?.(`closing the stand-ins: ${String(error)}`));
+    clock.uninstall();
+    restoreEnv(envBefore);
+  }
+}
+
+/** A shop trace is complete once its root segment and its annotations subsegment are in. */
+function isComplete(trace: Trace): boolean {
+  return !trace.partial && trace.annotations.operation !== undefined;
+}
+
+function eventRecord(event: BusEvent, deliveries: Delivery[]): EventRecord {
+  const detail = (typeof event.detail === 'object' && event.detail !== null ? event.detail : {}) as Record<
+    string,
+    unknown
+  >;
+  const state = detail.state as { value?: unknown } | undefined;
+  return {
+    id: event.id,
+    detailType: event['detail-type'],
+    time: event.time,
+    subject: String(detail.alarmName ?? detail.GroupName ?? ''),
+    state: String(state?.value ?? detail.State ?? ''),
+    deliveries: deliveries.length,
+    deadLettered: deliveries.filter((d) => d.outcome === 'dead-lettered').length,
+  };
+}
+
+function createTally() {
+  const tally: TrafficTally = {
+    requests: 0,
+    byShopper: { registered: 0, anonymous: 0, forger: 0 },
+    byStatus: { '2xx': 0, '4xx': 0, '5xx': 0 },
+    slow: 0,
+    forged: { sent: 0, annotatedAnonymous: 0, annotatedOtherwise: [] },
+  };
+  const forgedTraces: string[] = [];
+  return {
+    add(kind: keyof TrafficTally['byShopper'], invocation: ApiInvocation) {
+      tally.requests += 1;
+      tally.byShopper[kind] += 1;
+      const status = invocation.response.statusCode;
+      if (status >= 500) tally.byStatus['5xx'] += 1;
+      else if (status >= 400) tally.byStatus['4xx'] += 1;
+      else tally.byStatus['2xx'] += 1;
+      if (invocation.endMs - invocation.startMs > SLOW_REQUEST_MS) tally.slow += 1;
+      if (kind === 'forger') forgedTraces.push(invocation.traceId);
+    },
+    /** Reads each forged request's trace back: its username annotation must say anonymous. */
+    result(store: LocalServices['store']): TrafficTally {
+      const names = forgedTraces.map((id) => store.get(id)?.trace.annotations.username ?? []);
+      const otherwise = names
+        .filter((n) => n.length !== 1 || n[0] !== 'anonymous')
+        .map((n) => n.join('|') || '(none)');
+      return {
+        ...tally,
+        forged: {
+          sent: forgedTraces.length,
+          annotatedAnonymous: names.length - otherwise.length,
+          annotatedOtherwise: otherwise,
+        },
+      };
+    },
+  };
+}
+
+function slackThreads(
+  svc: LocalServices,
+  incidents: readonly { slack?: { channel: string; rootTs: string } | undefined }[],
+): Map<string, SlackThreadRecord> {
+  const threads = new Map<string, SlackThreadRecord>();
+  if (!svc.slack) return threads;
+  for (const incident of incidents) {
+    if (!incident.slack) continue;
+    const messages = svc.slack.thread(incident.slack.channel, incident.slack.rootTs);
+    const channel = messages[0]?.channel ?? incident.slack.channel;
+    threads.set(threadKey(incident.slack.channel, incident.slack.rootTs), {
+      channel,
+      rootTs: incident.slack.rootTs,
+      messages,
+    });
+  }
+  return threads;
+}
+
+function topLevelByChannel(svc: LocalServices): Record<string, number> {
+  return Object.fromEntries(
+    (svc.slack?.channels() ?? []).map((c) => [c.id, svc.slack?.messages(c.id).length ?? 0]),
+  );
+}
+
+function restoreEnv(before: NodeJS.ProcessEnv): void {
+  for (const key of Object.keys(process.env)) if (!(key in before)) delete process.env[key];
+  Object.assign(process.env, before);
+}

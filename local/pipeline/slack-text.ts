@@ -1,0 +1,55 @@
+/**
+ * Slack messages as a person reads them, for `out/slack/*.txt`: Block Kit flattened to lines
+ * (header, sections, context, dividers), replies under their root.
+ */
+import type { SlackMessage } from '../slack-server';
+
+export function blocksText(blocks: readonly unknown[] | undefined): string[] {
+  return (blocks ?? []).flatMap((block) => {
+    if (!isRecord(block)) return [];
+    switch (block.type) {
+      case 'header':
+        return [`== ${textOf(block.text)} ==`];
+      case 'section':
+        return [
+          ...(block.text === undefined ? [] : [textOf(block.text)]),
+          ...(Array.isArray(block.fields) ? block.fields.map(textOf) : []),
+        ];
+      case 'context':
+        return Array.isArray(block.elements) ? [block.elements.map(textOf).filter(Boolean).join(' · ')] : [];
+      case 'divider':
+        return ['----'];
+      default:
+        return [JSON.stringify(block)];
+    }
+  });
+}
+
+/** Everything a reader could see of one message: its blocks, or its text when it has none. */
+export function messageText(message: Pick<SlackMessage, 'text' | 'blocks'>): string {
+  const lines = blocksText(message.blocks);
+  return (lines.length > 0 ? lines : [message.text]).join('\n');
+}
+
+export function threadText(thread: readonly SlackMessage[]): string {
+  return thread
+    .map((message, i) => {
+      const edited = message.updates > 0 ? ` (edited ${message.updates}×)` : '';
+      const head = i === 0 ? `[${message.ts}]${edited}` : `  ↳ reply [${message.ts}]${edited}`;
+      const body = messageText(message)
+        .split('\n')
+        .map((line) => (i === 0 ? line : `    ${line}`))
+        .join('\n');
+      return `${head}\n${body}`;
+    })
+    .join('\n\n');
+}
+
+function textOf(value: unknown): string {
+  if (!isRecord(value)) return '';
+  return typeof value.text === 'string' ? value.text : '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
