@@ -47,6 +47,11 @@ export function projectEventSource(prefix: string): string {
   return `${prefix}.alerting`;
 }
 
+/** The project's event bus for `Incident Updated` events (docs/incident-events.md). */
+export function incidentBusName(prefix: string): string {
+  return `${prefix}-incidents`;
+}
+
 export type EventRuleKind = 'alarms' | 'insights' | 'test-alerts' | 'digest-schedule';
 
 export function eventRuleName(prefix: string, kind: EventRuleKind): string {

@@ -32,6 +32,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
+  incidentBusName,
   eventRuleName,
   insightEventPattern,
   testAlertEventPattern,
@@ -59,9 +60,6 @@ export const ASYNC_RETRY_ATTEMPTS = 2;
 export const MAX_EVENT_AGE = Duration.hours(2);
 /** EventBridge → Lambda delivery retries (throttled Invoke calls), within MAX_EVENT_AGE. */
 export const TARGET_RETRY_ATTEMPTS = 8;
-
-/** The incident bus's name: `<prefix>-incidents`. */
-export const incidentBusName = (prefix: string) => `${prefix}-incidents`;
 
 /**
  * The rules the notifier listens on, from rules/names.ts; a kind whose name list is empty is
