@@ -12,11 +12,12 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { ESM_BUNDLE, bundlingOptions } from './constructs/bundling';
 
 export type CartTableAction =
   'dynamodb:Query' | 'dynamodb:UpdateItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem';
@@ -100,35 +101,24 @@ export const SHOP_FUNCTIONS: readonly ShopFunctionSpec[] = [
  * modules tree-shake (CJS bundles the whole dist-cjs). The banner gives bundled CommonJS
  * dependencies (the X-Ray SDK) the `require` they need for Node built-ins.
  */
-export const SHOP_BUNDLE = {
-  format: 'esm',
-  minify: true,
-  sourceMap: false,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  banner:
-    "import { createRequire as __shopRequire } from 'node:module'; const require = __shopRequire(import.meta.url);",
-  /** `['@aws-sdk/*']` would use the runtime's SDK instead; see {@link ShopStackProps.bundleAwsSdk}. */
-  externalModules: [] as string[],
-} as const;
 
 export function shopEntryPath(entry: string): string {
   return fileURLToPath(new URL(`../functions/cart/entry/${entry}.ts`, import.meta.url));
 }
 
-/** The esbuild options NodejsFunction derives from {@link SHOP_BUNDLE}, to build the same bundle outside CDK. */
+/** The esbuild options NodejsFunction derives from {@link ESM_BUNDLE}, to build the same bundle outside CDK. */
 export function shopEsbuildOptions(entry: string, options: { bundleAwsSdk: boolean }): BuildOptions {
   return {
     entryPoints: [shopEntryPath(entry)],
     bundle: true,
     platform: 'node',
-    format: SHOP_BUNDLE.format,
-    target: SHOP_BUNDLE.target,
-    minify: SHOP_BUNDLE.minify,
-    sourcemap: SHOP_BUNDLE.sourceMap,
-    mainFields: [...SHOP_BUNDLE.mainFields],
-    banner: { js: SHOP_BUNDLE.banner },
-    external: options.bundleAwsSdk ? [...SHOP_BUNDLE.externalModules] : ['@aws-sdk/*'],
+    format: ESM_BUNDLE.format,
+    target: ESM_BUNDLE.target,
+    minify: ESM_BUNDLE.minify,
+    sourcemap: ESM_BUNDLE.sourceMap,
+    mainFields: [...ESM_BUNDLE.mainFields],
+    banner: { js: ESM_BUNDLE.banner },
+    external: options.bundleAwsSdk ? [] : ['@aws-sdk/*'],
     logLevel: 'warning',
   };
 }
@@ -344,15 +334,7 @@ export class ShopStack extends Stack {
         ...(spec.tableActions.length > 0 && { TABLE_NAME: this.table.tableName }),
         ...(props.allowedOrigin && { ALLOWED_ORIGIN: props.allowedOrigin }),
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: SHOP_BUNDLE.minify,
-        sourceMap: SHOP_BUNDLE.sourceMap,
-        target: SHOP_BUNDLE.target,
-        mainFields: [...SHOP_BUNDLE.mainFields],
-        banner: SHOP_BUNDLE.banner,
-        externalModules: props.bundleAwsSdk === false ? ['@aws-sdk/*'] : [...SHOP_BUNDLE.externalModules],
-      },
+      bundling: bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk !== false }),
     });
     // Tracing.ACTIVE grants xray:PutTraceSegments/PutTelemetryRecords, which take no resource ARN.
     Validations.of(role).acknowledge({

@@ -13,12 +13,13 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { bundlingOptions } from './bundling';
 import { fileURLToPath } from 'node:url';
 import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 import type { DigestConfig } from '../../rules/schema';
@@ -107,17 +108,7 @@ export class Digest extends Construct {
         ...(config.sender !== undefined && { DIGEST_SENDER: config.sender }),
         POWERTOOLS_SERVICE_NAME: 'digest',
       },
-      bundling: {
-        minify: true,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Pinned SDK clients ship with the function: the code that runs is the code tested.
-        externalModules: [],
-        // Some CommonJS dependencies call require(); ESM output needs it defined.
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
+      bundling: bundlingOptions(),
     });
 
     // A duplicate digest is a smaller harm than a missing one, so delivery is retried; a run

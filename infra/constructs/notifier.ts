@@ -23,12 +23,13 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { bundlingOptions } from './bundling';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
@@ -154,17 +155,7 @@ export class Notifier extends Construct {
         INCIDENT_EVENT_BUS_NAME: this.incidentBus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'notifier',
       },
-      bundling: {
-        minify: true,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        // Pinned SDK clients ship with the function (and the rule set with them): the code
-        // that runs is the code tested.
-        externalModules: [],
-        banner:
-          "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
+      bundling: bundlingOptions(),
     });
 
     // The on-failure destination without the grant helper, which would add GetQueueAttributes
