@@ -13,6 +13,7 @@ import { createLogger, type LoggerOptions } from '../../functions/shared/logger'
 import { noTracing, type Tracing } from '../../functions/shared/tracing';
 import type { LocalDynamoDb } from '../../local/dynamodb';
 import type { LocalIdentity } from '../../local/identity';
+import { apiGatewayEvent, type ApiStage } from '../../local/pipeline/api-gateway-event';
 
 export const STRAWBERRIES = '4c1fadaa-213a-4ea8-aa32-58c217604e3c';
 export const PRUNES = 'd2580eff-d105-45a5-9b21-ba61995bc6da';
@@ -28,60 +29,36 @@ export interface EventOptions {
   cartId?: string;
 }
 
+const TEST_STAGE: ApiStage = {
+  apiId: 'shopapi',
+  name: 'shop-api',
+  stage: 'prod',
+  account: '123456789012',
+  region: 'us-east-1',
+};
+
+/** The same proxy event the local pipeline hands the functions (local/pipeline/api-gateway-event.ts). */
 export function apiEvent(options: EventOptions = {}): APIGatewayProxyEvent {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (options.token) headers['Authorization'] = options.token;
   if (options.cartId) headers['Cookie'] = `cartId=${options.cartId}`;
   const path = options.path ?? '/cart';
-  const method = options.method ?? 'GET';
-  return {
-    resource: options.resource ?? path,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: options.pathParameters ?? null,
-    stageVariables: null,
-    body:
-      options.body === undefined
-        ? null
-        : typeof options.body === 'string'
-          ? options.body
-          : JSON.stringify(options.body),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'shopapi',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '127.0.0.1',
-        user: null,
-        userAgent: 'vitest',
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res123',
-      resourcePath: options.resource ?? path,
+  const body = options.body;
+  return apiGatewayEvent(
+    {
+      method: options.method ?? 'GET',
+      path,
+      resource: options.resource ?? path,
+      ...(options.pathParameters && { pathParameters: options.pathParameters }),
+      headers,
+      ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      sourceIp: '127.0.0.1',
+      userAgent: 'vitest',
     },
-  };
+    TEST_STAGE,
+    randomUUID(),
+    Date.now(),
+  );
 }
 
 export function lambdaContext(functionName = 'shop-test'): Context {
