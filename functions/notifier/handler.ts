@@ -34,6 +34,7 @@ import { XRayClient } from '@aws-sdk/client-xray';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ruleSet } from '../../rules';
+import { effectiveSamplingRate } from '../../rules/sampling-rate';
 import { createEventBindings } from '../shared/incidents/event-bindings';
 import { createIncidentStore } from '../shared/incidents/store';
 import { createLogger } from '../shared/logger';
@@ -91,6 +92,8 @@ async function notifierRuntime(): Promise<HandleDeps> {
     reopenWindowMs: config.reopenWindowMs,
     // One attempt per call: the SDK's own retries would spend the enrichment budget unseen.
     xray: tracing.captureClient(new XRayClient({ maxAttempts: 1 })),
+    // Pages state the share of requests traced when it is below 100%.
+    samplingRate: effectiveSamplingRate(ruleSet),
     now: clock,
     sleep: realSleep,
     random: Math.random,
