@@ -61,6 +61,7 @@ describe('Slack text', () => {
       blocksText([
         { type: 'header', text: { type: 'plain_text', text: 'FIRING' } },
         { type: 'section', text: { type: 'mrkdwn', text: '*fay*' } },
+        { type: 'section', text: { type: 'mrkdwn', text: 'ALARM -&gt; OK for &amp;lt;!channel&amp;gt;' } },
         {
           type: 'context',
           elements: [
@@ -70,7 +71,7 @@ describe('Slack text', () => {
         },
         { type: 'divider' },
       ]),
-    ).toEqual(['== FIRING ==', '*fay*', 'a · b', '----']);
+    ).toEqual(['== FIRING ==', '*fay*', 'ALARM -> OK for &lt;!channel&gt;', 'a · b', '----']);
     const message = {
       channel: 'C1',
       text: 'fallback',

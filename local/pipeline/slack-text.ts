@@ -47,7 +47,12 @@ export function threadText(thread: readonly SlackMessage[]): string {
 
 function textOf(value: unknown): string {
   if (!isRecord(value)) return '';
-  return typeof value.text === 'string' ? value.text : '';
+  return typeof value.text === 'string' ? unescapeMrkdwn(value.text) : '';
+}
+
+/** Slack shows `&lt;`, `&gt;` and `&amp;` as the characters they escape; so does this file. */
+export function unescapeMrkdwn(text: string): string {
+  return text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
