@@ -154,7 +154,7 @@ export function notifierEnvironment(svc: LocalServices, dynamoEndpoint: string):
     onCallTopicArn: svc.names.onCallTopicArn,
     slackSecretId: svc.names.slackSecretId,
     deadLetterQueueUrl: svc.names.deadLetterQueueUrl,
-    incidentEventBus: 'default',
+    incidentEventBus: svc.names.incidentBus,
     slackApiUrl: svc.slack?.apiUrl,
     endpoints: {
       xray: svc.xray.url,

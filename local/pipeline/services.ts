@@ -5,7 +5,7 @@
  */
 import { CART_TABLE_KEYS } from '../../functions/cart/cart-store';
 import { compileFilter } from '../../rules/filter';
-import { groupName } from '../../rules/names';
+import { groupName, incidentBusName } from '../../rules/names';
 import type { RuleSet } from '../../rules/schema';
 import { createAlertsTable } from '../alerts-table';
 import type { AwsAccount } from '../cloudwatch/alarm-event';
@@ -39,6 +39,7 @@ export interface LocalNames {
   onCallTopicArn: string;
   digestTopicArn: string;
   slackSecretId: string;
+  incidentBus: string;
   deadLetterQueueName: string;
   deadLetterQueueUrl: string;
 }
@@ -82,6 +83,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
     onCallTopicArn: topicArn(`${prefix}-oncall`, ACCOUNT.region, ACCOUNT.account),
     digestTopicArn: topicArn(`${prefix}-digest`, ACCOUNT.region, ACCOUNT.account),
     slackSecretId: `${prefix}/slack-bot-token`,
+    incidentBus: incidentBusName(prefix),
   };
   const closers: Array<() => Promise<unknown>> = [];
   const started = <T extends { close(): Promise<unknown> }>(service: T): T => {
@@ -142,6 +144,8 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
       }),
     );
     const bus = createEventBus({
+      // The notifier puts `Incident Updated` on the project's own bus, as it does in AWS.
+      busNames: ['default', names.incidentBus],
       account: ACCOUNT.account,
       region: ACCOUNT.region,
       duplicates: { copies: options.duplicates, concurrent: false },
