@@ -14,7 +14,7 @@ import { sendOnce } from './delivery-claim';
 import type { ThreadRoot } from './deliver-slack';
 import { enrich, type EnrichDeps } from './enrich';
 import type { Enrichment } from './enrichment';
-import { renderFollowUp } from './follow-up-message';
+import { renderFollowUp } from '../../templates/slack-follow-up';
 import { impactOf, usernamesOf } from './impact';
 import { deliveryKeys } from './plan-deliveries';
 import type { SlackApi } from './slack-api';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SLACK_TOTAL_TEXT_MAX } from '../../templates/limits';
-import { slackLimitViolations, type SlackMessage } from '../../templates/slack-alert';
-import type { Enrichment, UserImpact } from './enrichment';
-import { renderFollowUp } from './follow-up-message';
+import { SLACK_TOTAL_TEXT_MAX } from './limits';
+import { slackLimitViolations, type SlackMessage } from './slack-alert';
+import type { Enrichment, UserImpact } from '../functions/notifier/enrichment';
+import { renderFollowUp } from './slack-follow-up';
 
 const user = (username: string, faults = 1): UserImpact => ({
   username,

@@ -6,24 +6,24 @@
  * Users already named on the page are not repeated (their counts on the page are a lower
  * bound, as the page says). The list stops at the Slack limits with an explicit "+N more".
  */
-import { slackLine } from '../../templates/escape';
-import { formatCount, plural } from '../../templates/format';
+import { slackLine } from './escape';
+import { formatCount, plural } from './format';
 import {
   SLACK_FALLBACK_TEXT_MAX,
   SLACK_MAX_BLOCKS,
   SLACK_SECTION_TEXT_MAX,
   SLACK_TOTAL_TEXT_MAX,
   truncate,
-} from '../../templates/limits';
-import type { SlackBlock, SlackMessage } from '../../templates/slack-alert';
-import type { Enrichment } from './enrichment';
+} from './limits';
+import type { PageEnrichment } from './page-input';
+import type { SlackBlock, SlackMessage } from './slack-alert';
 
 const USERNAME_MAX = 80;
 /** Room kept for the header section and the "+N more" line. */
 const RESERVE = 600;
 
 export function renderFollowUp(
-  more: Enrichment,
+  more: PageEnrichment,
   alreadyShown: ReadonlySet<string>,
   test: boolean,
 ): SlackMessage {
@@ -65,7 +65,7 @@ export function renderFollowUp(
   return { text: truncate(text, SLACK_FALLBACK_TEXT_MAX), blocks };
 }
 
-function alreadyShownAmong(more: Enrichment, alreadyShown: ReadonlySet<string>): number {
+function alreadyShownAmong(more: PageEnrichment, alreadyShown: ReadonlySet<string>): number {
   return more.users.filter((u) => alreadyShown.has(u.username)).length;
 }
 
