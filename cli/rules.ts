@@ -18,6 +18,10 @@ const commands: Record<
     summary: 'explain <rule-id|--expr EXPR> <fixture.yaml>[#trace]: why each trace matched or not',
     load: () => import('./commands/explain'),
   },
+  preview: {
+    summary: 'preview <event.json> [--enrich] [--email]: the page the notifier would send for an event',
+    load: () => import('./commands/preview'),
+  },
   fire: {
     summary: 'fire <rule-id> [--resolve] [--note TEXT]: put a TEST alert for the rule on EventBridge',
     load: () => import('./commands/fire'),

@@ -1,6 +1,7 @@
 /**
- * One EventBridge event → the page to send: parse → match → enrich → render. Delivery,
- * idempotency and the handler come in part 2; this stops at the rendered messages.
+ * One EventBridge event → the page it would produce: parse → match → enrich → render, with no
+ * delivery and no incident state (`npm run rules -- preview`). The handler runs the same
+ * stages inside process-event.ts, where incident state decides what is still to be sent.
  *
  * Ignored events (not ours) return `{ kind: 'ignored' }`; malformed events of ours throw
  * PermanentError (→ DLQ). Enrichment never throws: its status travels on the page instead.
