@@ -74,7 +74,7 @@ describe('digest in the alerting stack', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
-  it('lets the function query the table and its byDay index, and nothing else on it', () => {
+  it('lets the function query the table and its byDay index, read incident items and pointers, and nothing else', () => {
     const table = logicalId(template, 'AWS::DynamoDB::GlobalTable', 'AlertsTable');
     const statements = statementsOf(template, 'DigestRole');
     const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
@@ -86,6 +86,12 @@ describe('digest in the alerting stack', () => {
           { 'Fn::GetAtt': [table, 'Arn'] },
           { 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byDay']] },
         ],
+      },
+      {
+        Action: 'dynamodb:GetItem',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [table, 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RULE#*', 'INC#*'] } },
       },
     ]);
   });
@@ -120,6 +126,7 @@ describe('digest in the alerting stack', () => {
     ]);
     expect(statements.flatMap(actions).sort()).toEqual(
       [
+        'dynamodb:GetItem',
         'dynamodb:Query',
         'kms:Decrypt',
         'kms:GenerateDataKey',

@@ -63,10 +63,16 @@ export function renderDigestHtml(figures: DigestFigures): string {
         `<p style="margin:0 0 8px 0;font-size:18px;font-weight:bold;color:${INK};">No incidents ${e(currentLabel(period))}.</p>` +
           `<p style="margin:0;font-size:14px;color:${MUTED};">${e(capitalise(previousLabel(period)))}: ${e(plural(figures.previous.incidents, 'incident'))}.</p>`,
       ),
+      openList(figures, figures.carriedOver, 'Still open from earlier (counted in the period they started)'),
     );
   } else {
     sections.push(tiles(figures), details(figures), chart(figures), rules(figures));
-    sections.push(ongoing(figures), silenced(figures), names(figures));
+    sections.push(
+      openList(figures, figures.ongoing, 'Still open at period end'),
+      openList(figures, figures.carriedOver, 'Still open from earlier (counted in the period they started)'),
+      silenced(figures),
+      names(figures),
+    );
   }
   sections.push(footer(figures));
 
@@ -236,18 +242,18 @@ function rules(f: DigestFigures): string {
   return block(heading('Rules that fired most') + ruleRows(f.byRule, MAX_RULES_SHOWN, 'more rule'));
 }
 
-function ongoing(f: DigestFigures): string {
-  if (f.ongoing.length === 0) return '';
-  const shown = f.ongoing.slice(0, MAX_ONGOING_SHOWN);
+function openList(f: DigestFigures, incidents: DigestFigures['ongoing'], title: string): string {
+  if (incidents.length === 0) return '';
+  const shown = incidents.slice(0, MAX_ONGOING_SHOWN);
   const rows = shown.map(
     (i) =>
       `<tr><td valign="top" style="padding:4px 0;font-size:14px;color:${INK};${FONT}">${severityBadge(i.severity)} ${e(shortLine(i.title, 120))}` +
       `<br><span style="font-size:12px;color:${MUTED};">since ${e(whenLabel(i.firstFiredAt, f.period.timezone))}, open ${e(durationLabel(i.durationMs))} by period end</span></td></tr>`,
   );
-  const omitted = f.ongoing.length - shown.length;
+  const omitted = incidents.length - shown.length;
   if (omitted > 0) rows.push(moreRow(`+${plural(omitted, 'more open incident')}`, 1));
   return block(
-    heading('Still open at period end') +
+    heading(title) +
       `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;">${rows.join('')}</table>`,
   );
 }

@@ -89,6 +89,8 @@ export interface DigestFigures {
   longest: IncidentView | undefined;
   /** Started in the period and not resolved by its end, oldest first. */
   ongoing: readonly IncidentView[];
+  /** Started before the period and still open at its end, oldest first: shown, never counted. */
+  carriedOver: readonly IncidentView[];
   /** Rules whose incidents were silenced, most first. */
   silenced: readonly RuleCount[];
   testIncidentsExcluded: number;
@@ -262,6 +264,8 @@ export function renderDigestText(figures: DigestFigures): string {
   if (figures.incidents === 0) {
     push(`No incidents ${currentLabel(period)}.`);
     push(`${capitalise(previousLabel(period))}: ${plural(figures.previous.incidents, 'incident')}.`);
+    if (figures.carriedOver.length > 0) push('');
+    pushCarriedOver(push, figures);
     pushFooter(push, figures);
     return out.join('\n') + '\n';
   }
@@ -270,6 +274,7 @@ export function renderDigestText(figures: DigestFigures): string {
   pushChart(push, figures);
   pushRules(push, figures);
   pushOngoing(push, figures);
+  pushCarriedOver(push, figures);
   pushSilenced(push, figures);
   pushNames(push, figures);
   pushFooter(push, figures);
@@ -348,6 +353,20 @@ function pushOngoing(push: Push, f: DigestFigures): void {
     );
   }
   pushMore(push, f.ongoing.length - shown.length, 'more open incident');
+  push('');
+}
+
+function pushCarriedOver(push: Push, f: DigestFigures): void {
+  if (f.carriedOver.length === 0) return;
+  push('STILL OPEN FROM EARLIER (counted in the period they started)');
+  const shown = f.carriedOver.slice(0, MAX_ONGOING_SHOWN);
+  for (const incident of shown) {
+    push(`  ${shortLine(incident.title, WIDTH - 14)} (${incident.severity})`);
+    push(
+      `    since ${whenLabel(incident.firstFiredAt, f.period.timezone)}, open ${durationLabel(incident.durationMs)} by period end`,
+    );
+  }
+  pushMore(push, f.carriedOver.length - shown.length, 'more open incident');
   push('');
 }
 

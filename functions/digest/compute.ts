@@ -31,6 +31,8 @@ export interface ComputeInput {
   incidents: readonly Incident[];
   /** Incidents started in the previous period (others are ignored). */
   previousIncidents: readonly Incident[];
+  /** Started before the period, still open at its end (carried-over.ts); shown, not counted. */
+  carriedOver?: readonly Incident[];
   /** Current titles and owners; incidents of rules no longer in the set keep their own title. */
   rules?: readonly RuleInfo[];
   /** `digest.nameUsers`: only then do usernames leave this function. */
@@ -70,6 +72,10 @@ export function computeDigest(input: ComputeInput): DigestFigures {
     longest: longestIncident(current, real),
     ongoing: real
       .filter((i) => isOngoing(current, i))
+      .map((i) => view(current, i))
+      .sort((a, b) => a.firstFiredAt.getTime() - b.firstFiredAt.getTime() || a.id.localeCompare(b.id)),
+    carriedOver: (input.carriedOver ?? [])
+      .filter((i) => !i.test && Date.parse(i.firstFiredAt) < current.start.getTime())
       .map((i) => view(current, i))
       .sort((a, b) => a.firstFiredAt.getTime() - b.firstFiredAt.getTime() || a.id.localeCompare(b.id)),
     silenced: countByRule(

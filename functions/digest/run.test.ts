@@ -160,8 +160,10 @@ describe('digest on a seeded history', () => {
   });
 
   it('sends a short "no incidents" digest for a quiet period instead of nothing', async () => {
-    const store = await seeded(sampleHistory());
+    const history = sampleHistory();
+    const store = await seeded(history);
     const quietWeek = new Date('2026-12-07T08:00:00Z');
+    const stillOpen = history.filter((s) => s.resolvedAfterMs === undefined && !s.test).map((s) => s.title);
     const { message, figures } = await run(store, quietWeek).result;
 
     expect(figures.incidents).toBe(0);
@@ -169,8 +171,15 @@ describe('digest on a seeded history', () => {
     expect(message.text).toContain('No incidents this week.');
     expect(message.text).toContain('Last week: 0 incidents.');
     expect(message.text).not.toContain('INCIDENTS PER DAY');
-    expect(message.text.split('\n').length).toBeLessThan(10);
+    // Quiet, but last week's still-open incident is not forgotten (and not counted).
+    const open = figures.carriedOver.map((i) => i.title);
+    expect(open).toEqual(stillOpen);
+    expect(open.length).toBeGreaterThan(0);
+    expect(message.text).toContain('STILL OPEN FROM EARLIER');
+    for (const title of open) expect(message.text).toContain(title);
+    expect(message.text.split('\n').length).toBeLessThan(10 + 3 * open.length);
     expect(message.html).toContain('No incidents this week.');
+    expect(message.html).toContain('Still open from earlier');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
   });
 

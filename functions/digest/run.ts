@@ -7,12 +7,13 @@ import type { DigestConfig } from '../../rules/schema';
 import { digestSubject, renderDigestText, type DigestFigures } from '../../templates/digest-text';
 import { renderDigestHtml } from '../../templates/digest-html';
 import type { Incident } from '../shared/incidents/model';
+import { carriedOverIncidents, type CurrentIncidentSource } from './carried-over';
 import { computeDigest, type RuleInfo } from './compute';
 import { deliverDigest, type DeliverOptions, type DeliveryReport, type DigestMessage } from './deliver';
 import { digestPeriods } from './period';
 import type { DigestLogger } from './ports';
 
-export interface IncidentSource {
+export interface IncidentSource extends CurrentIncidentSource {
   /** Incidents whose first event is in [start, end). */
   listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
 }
@@ -38,14 +39,20 @@ export async function buildDigest(
 ): Promise<{ figures: DigestFigures; message: DigestMessage }> {
   const { config } = deps;
   const periods = digestPeriods(at, config.cadence, config.timezone);
-  const [incidents, previousIncidents] = await Promise.all([
+  const [incidents, previousIncidents, carriedOver] = await Promise.all([
     deps.incidents.listStartedBetween(periods.current.start, periods.current.end),
     deps.incidents.listStartedBetween(periods.previous.start, periods.previous.end),
+    carriedOverIncidents(
+      deps.incidents,
+      deps.rules.map((r) => r.id),
+      periods.current,
+    ),
   ]);
   const figures = computeDigest({
     periods,
     incidents,
     previousIncidents,
+    carriedOver,
     rules: deps.rules,
     nameUsers: config.nameUsers,
   });

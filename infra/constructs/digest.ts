@@ -72,6 +72,15 @@ export class Digest extends Construct {
         resources: [table.tableArn, `${table.tableArn}/index/${ALERTS_TABLE_KEYS.byDayIndex}`],
       }),
     );
+    // Each rule's current-incident pointer, for incidents still open from earlier periods;
+    // the leading-key condition keeps GetItem off every other item in the table.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RULE#*', 'INC#*'] } },
+      }),
+    );
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
     );
