@@ -18,7 +18,7 @@
  * the path X-Ray blames), keyed by name and type.
  */
 import type { TraceSummary } from '@aws-sdk/client-xray';
-import type { RootCauseCount, RootCauseKind, UserImpact } from './enrichment';
+import type { AggregateTotals, RootCauseKind, UserImpact } from './enrichment';
 
 export const DEFAULT_MAX_USERS = 100_000;
 export const MAX_ROOT_CAUSE_KEYS = 1_000;
@@ -76,25 +76,7 @@ export interface Aggregation {
 }
 
 /** The aggregation's result minus `users` (see {@link topUsers}). */
-export interface AggregateTotals {
-  distinctUsers: number;
-  distinctUsersCapped: boolean;
-  overflowRequests: number;
-  overflowFaults: number;
-  anonymousRequests: number;
-  anonymousFaults: number;
-  unattributedTraces: number;
-  unattributedFaults: number;
-  usersFieldFallbacks: number;
-  totalTraces: number;
-  faults: number;
-  errors: number;
-  throttles: number;
-  rootCauses: RootCauseCount[];
-  exampleTraceIds: string[];
-  firstSeen: Date | undefined;
-  lastSeen: Date | undefined;
-}
+export type { AggregateTotals } from './enrichment';
 
 export function createAggregation(options: AggregationOptions = {}): Aggregation {
   return {

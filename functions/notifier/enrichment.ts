@@ -39,13 +39,8 @@ export interface TraceQuery {
   timeRangeType: 'Event' | 'TraceId';
 }
 
-export interface Enrichment {
-  status: EnrichmentStatus;
-  /** Why it is partial or failed, in words fit for the page. */
-  reason: string | undefined;
-  query: TraceQuery;
-  /** Top users by impact: faults desc, then requests, then slowest response. */
-  users: UserImpact[];
+/** What the aggregation counts over the trace summaries it read (see aggregate.ts). */
+export interface AggregateTotals {
   /** Distinct registered users seen (exact up to the cap; see `distinctUsersCapped`). */
   distinctUsers: number;
   /** True when more distinct users appeared than the aggregator keeps; counts below still add up. */
@@ -68,6 +63,15 @@ export interface Enrichment {
   exampleTraceIds: string[];
   firstSeen: Date | undefined;
   lastSeen: Date | undefined;
+}
+
+export interface Enrichment extends AggregateTotals {
+  status: EnrichmentStatus;
+  /** Why it is partial or failed, in words fit for the page. */
+  reason: string | undefined;
+  query: TraceQuery;
+  /** Top users by impact: faults desc, then requests, then slowest response. */
+  users: UserImpact[];
   /** Sum of X-Ray's TracesProcessedCount over the pages read (includes non-matching traces). */
   tracesProcessed: number;
   pages: number;
