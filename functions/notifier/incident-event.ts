@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { Rule } from '../../rules/schema';
-import type { Incident } from '../shared/incidents/model';
+import { alertSourceSchema, impactSchema, type Incident } from '../shared/incidents/model';
 import type { Alert } from './alert';
 import type { IncidentChange } from './plan-deliveries';
 
@@ -47,18 +47,9 @@ export const incidentUpdatedDetailSchema = z
     lastEventAt: iso,
     resolvedAt: iso.optional(),
     durationSeconds: z.number().int().min(0).optional(),
-    sources: z.array(z.enum(['alarm', 'insight', 'test'])),
-    activeSources: z.array(z.enum(['alarm', 'insight', 'test'])),
-    counts: z
-      .object({
-        affectedUsers: z.number().int().min(0),
-        anonymousRequests: z.number().int().min(0),
-        unattributedTraces: z.number().int().min(0),
-        totalTraces: z.number().int().min(0),
-        faults: z.number().int().min(0),
-        partial: z.boolean(),
-      })
-      .strict(),
+    sources: z.array(alertSourceSchema),
+    activeSources: z.array(alertSourceSchema),
+    counts: impactSchema.strict(),
     usernames: z.array(z.string()).max(MAX_SHARED_USERNAMES).optional(),
     usernamesTruncated: z.boolean().optional(),
     links: z
