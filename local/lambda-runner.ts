@@ -212,6 +212,31 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
     });
   }
 
+  /** The `AWS::Lambda::Function` segment both invocation kinds send; returns the function's identity. */
+  function emitFunction(
+    fn: LambdaFunction<never, unknown>,
+    invocation: Awaited<ReturnType<typeof run>>,
+    ids: { functionId: string; rootId: string; traceId: string },
+    status?: number,
+  ) {
+    const fnIdentity = identity(fn);
+    emit(
+      functionSegment({
+        id: ids.functionId,
+        parentId: ids.rootId,
+        traceId: ids.traceId,
+        fn: fnIdentity,
+        requestId: invocation.requestId,
+        timing: invocation,
+        outcome: {
+          ...(invocation.error ? { error: invocation.error } : {}),
+          ...(status === undefined ? {} : { status }),
+        },
+      }),
+    );
+    return fnIdentity;
+  }
+
   return {
     warm: (fn) => serially(() => inFunction(fn, undefined, async () => void (await handlerOf(fn)))),
 
@@ -226,21 +251,7 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
         const invocation = await run(fn, event, traceId, functionId);
         const response = clientResponse(invocation.error ? undefined : invocation.result);
         const respondedMs = now();
-        const fnIdentity = identity(fn as LambdaFunction<never, unknown>);
-        emit(
-          functionSegment({
-            id: functionId,
-            parentId: rootId,
-            traceId,
-            fn: fnIdentity,
-            requestId: invocation.requestId,
-            timing: invocation,
-            outcome: {
-              ...(invocation.error ? { error: invocation.error } : {}),
-              status: response.statusCode,
-            },
-          }),
-        );
+        emitFunction(fn, invocation, { functionId, rootId, traceId }, response.statusCode);
         emit(
           apiStageSegment({
             id: rootId,
@@ -263,18 +274,7 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
         const startMs = now();
         const traceId = newTraceId(startMs);
         const invocation = await run(fn, event, traceId, functionId);
-        const fnIdentity = identity(fn as LambdaFunction<never, unknown>);
-        emit(
-          functionSegment({
-            id: functionId,
-            parentId: rootId,
-            traceId,
-            fn: fnIdentity,
-            requestId: invocation.requestId,
-            timing: invocation,
-            outcome: invocation.error ? { error: invocation.error } : {},
-          }),
-        );
+        const fnIdentity = emitFunction(fn, invocation, { functionId, rootId, traceId });
         emit(
           lambdaServiceSegment({
             id: rootId,
