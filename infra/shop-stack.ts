@@ -17,7 +17,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { ESM_BUNDLE, bundlingOptions } from './constructs/bundling';
+import { ESM_BUNDLE, LAMBDA_RUNTIME, bundlingOptions } from './constructs/bundling';
 
 export type CartTableAction =
   'dynamodb:Query' | 'dynamodb:UpdateItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem';
@@ -318,7 +318,7 @@ export class ShopStack extends Stack {
     const fn = new NodejsFunction(this, spec.id, {
       entry: shopEntryPath(spec.entry),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
       memorySize: 512,

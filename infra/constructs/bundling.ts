@@ -4,7 +4,15 @@
  * that runs is the code the tests ran, and it loads faster than the runtime's copy (see
  * bench/cart.bench.ts for the measured trade-off against bundle size).
  */
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/**
+ * The one Lambda runtime every function deploys on. `npm test` and `npm start` run on the same
+ * Node major (the `node` devDependency puts that binary first on the scripts' PATH), and
+ * test/node-runtime.test.ts fails when the two drift apart.
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export const ESM_BUNDLE = {
   format: 'esm',

@@ -19,7 +19,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { bundlingOptions } from './bundling';
+import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
 import { fileURLToPath } from 'node:url';
 import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 import type { DigestConfig } from '../../rules/schema';
@@ -103,7 +103,7 @@ export class Digest extends Construct {
       handler: 'handler',
       projectRoot: root(''),
       depsLockFilePath: root('package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       // Two period reads (a query per day each), rendering and two sends: seconds, not minutes.

@@ -29,7 +29,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { bundlingOptions } from './bundling';
+import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
@@ -140,7 +140,7 @@ export class Notifier extends Construct {
       handler: 'handler',
       projectRoot: root(''),
       depsLockFilePath: root('package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: NOTIFIER_TIMEOUT,
