@@ -36,10 +36,11 @@ export class UsageError extends Error {
 }
 
 export async function listCommand(queue: DeadLetterQueue, io: Io, json: boolean): Promise<number> {
+  // Counted before reading: once read, our own messages are in flight too.
+  const counts = await queue.counts().catch(() => undefined);
   const messages = await queue.receiveAll(PEEK_HIDE_SECONDS);
   try {
     const letters = messages.map(readDeadLetter);
-    const counts = await queue.counts().catch(() => undefined);
     io.out(json ? JSON.stringify(letters, null, 2) : renderList(queue.name, letters, counts, io.now()));
     return 0;
   } finally {

@@ -120,7 +120,7 @@ export function renderReplaySummary(outcomes: readonly ReplayOutcome[]): string 
   const count = (s: ReplayOutcome['status']) => outcomes.filter((o) => o.status === s).length;
   const kept = outcomes.filter((o) => !o.deleted).length;
   return (
-    `replayed ${count('replayed')}, duplicates ${count('duplicate')}, parked again ${count('parked-again')}, ` +
+    `replayed ${count('replayed')} (and ${count('duplicate')} copies of them), parked again ${count('parked-again')}, ` +
     `failed ${count('failed')}, skipped ${count('skipped')}; ${kept} dead letter${kept === 1 ? '' : 's'} left in the queue`
   );
 }

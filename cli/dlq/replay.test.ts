@@ -170,7 +170,7 @@ describe('describeAnswer', () => {
     ],
     [
       { kind: 'processed', change: 'attached', slack: [], email: 'already-sent', duplicate: true },
-      'attached: already handled, nothing sent again',
+      'already handled, nothing sent again',
     ],
     [
       { kind: 'processed', change: 'none', slack: [], email: 'not-planned', duplicate: false },

@@ -142,7 +142,7 @@ export function describeAnswer(answer: NotifierAnswer | undefined, payload: unkn
   ];
   const change = answer.change ?? 'processed';
   if (sent.length > 0) return `${change}: ${sent.join(', ')}`;
-  return answer.duplicate ? `${change}: already handled, nothing sent again` : `${change}: nothing to send`;
+  return answer.duplicate ? 'already handled, nothing sent again' : `${change}: nothing to send`;
 }
 
 export async function replayOne(message: QueuedMessage, deps: ReplayDeps): Promise<ReplayOutcome> {
