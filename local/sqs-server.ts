@@ -59,6 +59,8 @@ export interface SqsFault {
 
 export interface SqsServerOptions {
   queues: string[];
+  /** MessageRetentionPeriod the queues report (SQS's default: 4 days). */
+  retentionSeconds?: number;
   /** Milliseconds since the epoch (visibility timeouts, SentTimestamp). */
   now?: () => number;
   region?: string;
@@ -275,7 +277,7 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
       ApproximateNumberOfMessagesDelayed: String(
         queue.messages.filter((m) => m.visibleAt > at && m.receiveCount === 0).length,
       ),
-      MessageRetentionPeriod: String(DEFAULT_RETENTION_SECONDS),
+      MessageRetentionPeriod: String(options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS),
       VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS),
       QueueArn: `arn:aws:sqs:${region}:${account}:${queue.name}`,
     };

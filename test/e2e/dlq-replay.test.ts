@@ -204,7 +204,7 @@ describe('npm run dlq with the real notifier', () => {
     const list = await dlq('list');
     expect(list.code).toBe(0);
     expect(list.out).toMatch(
-      /^uia-notifier-dlq: 3 dead letters \(oldest \d+s ago; SQS deletes the oldest in \d+d\)/,
+      /^uia-notifier-dlq: 3 dead letters \(oldest \d+s ago; SQS deletes the oldest in 14d\)/,
     );
     const rows = list.out.split('\n').filter((line) => /^[0-9a-f]{8} /.test(line));
     expect(rows).toHaveLength(3);
