@@ -23,8 +23,8 @@
  * optional `:$LATEST`. Only `$LATEST` exists. Not modelled: `X-Amz-Log-Type: Tail` (no
  * `X-Amz-Log-Result`), client context, throttling and concurrency (the runner has one sandbox),
  * and the duplicate deliveries Lambda's async queue may make (the event bus models those).
- * An invocation record larger than an SQS message (256 KB) loses its payloads, as the
- * OnFailure reference says Lambda does.
+ * An invocation record over 256 KB loses its payloads: the OnFailure reference says so for
+ * SNS destinations ("Lambda will drop the payload"); the same limit is assumed for SQS.
  */
 import { randomUUID } from 'node:crypto';
 import { functionArn } from './pipeline/lambda-segments';
@@ -34,7 +34,7 @@ import { header, startHttpServer, type HttpReply, type HttpRequest } from './htt
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export const MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
-/** Above this an invocation record no longer fits an SQS message or SNS notification. */
+/** Above this Lambda drops the payloads from an invocation record (documented for SNS, assumed for SQS). */
 export const MAX_RECORD_BYTES = 256 * 1024;
 /** "a one-minute wait between the first two attempts, and two minutes between the second and third". */
 export const LAMBDA_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];

@@ -12,8 +12,8 @@
  *   (written here with the SQS client, as EventBridge would).
  *
  * Then: `list` shows the three reasons in one form, `replay --all` pages what is missing
- * exactly once, and a second replay (of an empty queue, and of copies of the same dead
- * letters) sends nothing.
+ * exactly once, a second replay (of an empty queue, and of copies of the same dead letters)
+ * sends nothing, and two operators replaying at once page once.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -284,6 +284,45 @@ describe('npm run dlq with the real notifier', () => {
     expect(slackRoots('shop-oncall')).toBe(2);
     expect(slackRoots('shop-alerts')).toBe(1);
     expect(emails()).toBe(2);
+    expect(deadLetters()).toEqual([]);
+  });
+
+  it('two operators replaying at once still page once', async () => {
+    const drill = here(
+      testAlertEvent({
+        id: 'd0d0d0d0-0000-4000-8000-00000000000d',
+        at: new Date(),
+        ruleId: 'slow-registered-users',
+      }),
+    );
+    // The same event dead-lettered twice (EventBridge delivers at least once).
+    for (let copy = 0; copy < 2; copy++) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: svc.names.deadLetterQueueUrl,
+          MessageBody: JSON.stringify(drill),
+          MessageAttributes: {
+            RULE_ARN: {
+              DataType: 'String',
+              StringValue: 'arn:aws:events:us-east-1:000000000000:rule/uia--test-alerts',
+            },
+            TARGET_ARN: {
+              DataType: 'String',
+              StringValue: 'arn:aws:lambda:us-east-1:000000000000:function:uia-notifier',
+            },
+            ERROR_CODE: { DataType: 'String', StringValue: 'THROTTLING' },
+            EXHAUSTED_RETRY_CONDITION: { DataType: 'String', StringValue: 'MaximumEventAgeInSeconds' },
+            RETRY_ATTEMPTS: { DataType: 'String', StringValue: '8' },
+          },
+        }),
+      );
+    }
+    const before = slackRoots('shop-alerts');
+    const [first, second] = await Promise.all([dlq('replay', '--all'), dlq('replay', '--all')]);
+    expect([first.code, second.code]).toEqual([0, 0]);
+    // Whoever read first holds both copies (hidden from the other) and invokes once.
+    expect(`${first.out}\n${second.out}`.match(/✓ [0-9a-f]{8} {2}(replayed|duplicate)/g)).toHaveLength(2);
+    expect(slackRoots('shop-alerts')).toBe(before + 1);
     expect(deadLetters()).toEqual([]);
   });
 
