@@ -19,6 +19,9 @@
  * | body not JSON                           | 400 `InvalidRequestContentException`                                |
  * | payload over 6 MB (sync) / 1 MB (Event) | 413 `RequestTooLargeException`                                      |
  *
+ * Both invocation types run through the runner's `invokeAsync`, which emits the Lambda service
+ * and function segments that an actively traced invocation of either type gets.
+ *
  * Function names may be a name, a full ARN or a partial ARN (`account:function:name`), with an
  * optional `:$LATEST`. Only `$LATEST` exists. Not modelled: `X-Amz-Log-Type: Tail` (no
  * `X-Amz-Log-Result`), client context, throttling and concurrency (the runner has one sandbox),

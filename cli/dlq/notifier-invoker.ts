@@ -16,7 +16,7 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 
 /** What the notifier's handler returns (handle-event.ts), read loosely: it may grow fields. */
-const notifierAnswerSchema = z.looseObject({
+export const notifierAnswerSchema = z.looseObject({
   kind: z.string(),
   reason: z.string().optional(),
   change: z.string().optional(),

@@ -80,7 +80,7 @@ export function renderLetter(letter: DeadLetter, now: Date): string {
   const r = letter.reason;
   const lines = [
     `message    ${letter.messageId}`,
-    `arrived    ${letter.sentAt?.toISOString() ?? '?'} (${age(letter.sentAt, now)} ago), received ${letter.receiveCount ?? '?'} times`,
+    `arrived    ${letter.sentAt?.toISOString() ?? '?'} (${age(letter.sentAt, now)} ago); SQS receive count ${letter.receiveCount ?? '?'} (every list and show adds one)`,
     `origin     ${r.origin}`,
     `condition  ${r.condition}`,
     `reason     ${r.message}`,
