@@ -55,7 +55,8 @@ describe('AlertingStack', () => {
     template.hasResourceProperties('AWS::XRay::SamplingRule', {
       SamplingRule: Match.objectLike({ RuleName: 'cart-all-requests', FixedRate: 1, URLPath: '/cart*' }),
     });
-    template.resourceCountIs('AWS::SNS::Topic', 2);
+    // On-call, digest, and the notifier's ops topic.
+    template.resourceCountIs('AWS::SNS::Topic', 3);
     template.allResourcesProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {

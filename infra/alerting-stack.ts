@@ -3,7 +3,7 @@
  * (notifier, digest) is added by later constructs; this stack owns the groups, alarms,
  * sampling rules, topics, the alerts table and the reference to the Slack token.
  */
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -12,6 +12,8 @@ import { AlertsTable } from './constructs/alerts-table';
 import { Digest } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
 import { Notifier } from './constructs/notifier';
+import { NotifierOperations } from './constructs/notifier-operations';
+import { OUTPUT_KEYS } from './outputs';
 import { RuleGroup } from './constructs/rule-group';
 import { SamplingRules } from './constructs/sampling-rules';
 
@@ -25,6 +27,8 @@ export interface AlertingStackProps extends StackProps {
   slackTokenSecretName?: string;
   /** On-call addresses subscribed to the immediate-email topic. @default none */
   onCallEmails?: readonly string[];
+  /** Who operates the notifier: subscribed to the ops topic its own alarms go to. @default none */
+  opsEmails?: readonly string[];
 }
 
 export class AlertingStack extends Stack {
@@ -34,6 +38,8 @@ export class AlertingStack extends Stack {
   readonly alertsTable: AlertsTable;
   readonly slackTokenSecret: secretsmanager.ISecret;
   readonly topicKey: kms.Key;
+  readonly notifier: Notifier;
+  readonly operations: NotifierOperations;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -47,7 +53,7 @@ export class AlertingStack extends Stack {
     new SamplingRules(this, 'Sampling', { rules: ruleSet.sampling });
 
     this.topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'Encrypts the on-call and digest topics',
+      description: 'Encrypts the on-call, digest and ops topics',
       enableKeyRotation: true,
     });
     this.onCallTopic = new EncryptedTopic(this, 'OnCallTopic', {
@@ -70,6 +76,26 @@ export class AlertingStack extends Stack {
       props.slackTokenSecretName ?? 'uia/slack-bot-token',
     );
     const onCall = { topic: this.onCallTopic.topic, key: this.topicKey, table: this.alertsTable.table };
-    new Notifier(this, 'Notifier', { ruleSet, ...onCall, secret: this.slackTokenSecret });
+    this.notifier = new Notifier(this, 'Notifier', { ruleSet, ...onCall, secret: this.slackTokenSecret });
+    this.operations = new NotifierOperations(this, 'NotifierOperations', {
+      notifier: this.notifier,
+      namePrefix: ruleSet.namePrefix,
+      key: this.topicKey,
+      emails: props.opsEmails ?? [],
+    });
+
+    // Read back by `npm run dlq` (cli/dlq/target.ts), so operators need not copy them.
+    new CfnOutput(this, OUTPUT_KEYS.deadLetterQueueUrl, {
+      value: this.notifier.deadLetterQueue.queueUrl,
+      description: 'The notifier’s dead-letter queue (npm run dlq -- list)',
+    });
+    new CfnOutput(this, OUTPUT_KEYS.notifierFunctionName, {
+      value: this.notifier.fn.functionName,
+      description: 'The notifier function that npm run dlq -- replay invokes',
+    });
+    new CfnOutput(this, OUTPUT_KEYS.opsTopicArn, {
+      value: this.operations.topic.topic.topicArn,
+      description: 'Where the notifier’s own alarms go (subscribe with -c opsEmails=…)',
+    });
   }
 }

@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ruleSetDefinition } from '../rules';
 import { loadRuleSet } from '../rules/load';
 import { AlertingStack } from './alerting-stack';
+import { ALERTING_STACK_NAME } from './outputs';
 import { ShopStack } from './shop-stack';
 
 export function buildApp(app = new App()): { app: App; alerting: AlertingStack; shop: ShopStack } {
@@ -20,7 +21,8 @@ export function buildApp(app = new App()): { app: App; alerting: AlertingStack; 
   };
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const onCallEmails = listFromContext(app, 'onCallEmails');
-  const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails });
+  const opsEmails = listFromContext(app, 'opsEmails');
+  const alerting = new AlertingStack(app, ALERTING_STACK_NAME, { env, ruleSet, onCallEmails, opsEmails });
   const shop = new ShopStack(app, 'UiaShop', { env });
   return { app, alerting, shop };
 }

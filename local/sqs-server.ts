@@ -1,8 +1,29 @@
 /**
- * SQS stand-in for the notifier's dead-letter queue (tests and the local pipeline): `SendMessage` over AWS JSON 1.0
- * (`X-Amz-Target: AmazonSQS.SendMessage`), which `@aws-sdk/client-sqs` 3.1169 speaks, with
- * the body's MD5 the client verifies. Unknown queues answer `QueueDoesNotExist` like SQS.
- * Small on purpose: the notifier only ever sends.
+ * SQS stand-in for the notifier's dead-letter queue (tests, the local pipeline and the `dlq`
+ * CLI): AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Operation>`), which `@aws-sdk/client-sqs` 3.1169
+ * speaks, with the body MD5s the client verifies. Unknown queues answer `QueueDoesNotExist`
+ * like SQS.
+ *
+ * Operations and the SQS behaviour they keep (SQS Developer Guide and API Reference):
+ *
+ * | operation                          | modelled                                                                |
+ * |------------------------------------|-------------------------------------------------------------------------|
+ * | SendMessage                        | body MD5; message attributes kept with their DataType; `DelaySeconds`   |
+ * | ReceiveMessage                     | 1–10 messages, oldest first; each receive hides them for the visibility |
+ * |                                    | timeout (default 30 s), counts the receive, issues a new receipt handle;|
+ * |                                    | system attributes and message attributes only when asked for by name or |
+ * |                                    | `All`; `WaitTimeSeconds` long-polls until a message is visible          |
+ * | DeleteMessage                      | needs the latest receipt handle: an older one succeeds but deletes      |
+ * |                                    | nothing ("the request succeeds, but the message might not be deleted"); |
+ * |                                    | an already deleted message succeeds; a handle never issued is           |
+ * |                                    | `ReceiptHandleIsInvalid`                                                |
+ * | ChangeMessageVisibility (+ Batch)  | 0–43,200 s from now; a message not in flight is `MessageNotInflight`    |
+ * | DeleteMessageBatch                 | per-entry `Successful` / `Failed`, at most 10 entries                   |
+ * | GetQueueAttributes                 | ApproximateNumberOfMessages (visible), …NotVisible, …Delayed,           |
+ * |                                    | MessageRetentionPeriod, VisibilityTimeout, QueueArn                     |
+ *
+ * Not modelled: retention expiry, redrive policies, FIFO, and the sampling of short polls
+ * (every receive here sees every server's messages, as a long poll does).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -11,6 +32,7 @@ import {
   createFaultQueue,
   jsonRpcOperation,
   parseJsonObject,
+  sleep,
   startHttpServer,
   type FaultOptions,
   type HttpReply,
@@ -18,6 +40,11 @@ import {
 } from './http-server';
 
 const JSON_1_0 = 'application/x-amz-json-1.0';
+/** SQS defaults: a queue's VisibilityTimeout is 30 s, its retention 4 days (the stack sets 14). */
+const DEFAULT_VISIBILITY_SECONDS = 30;
+const DEFAULT_RETENTION_SECONDS = 345_600;
+const MAX_VISIBILITY_SECONDS = 43_200;
+const MAX_BATCH = 10;
 
 export interface SqsMessage {
   messageId: string;
@@ -30,63 +57,326 @@ export interface SqsFault {
   status: number;
 }
 
+export interface SqsServerOptions {
+  queues: string[];
+  /** MessageRetentionPeriod the queues report (SQS's default: 4 days). */
+  retentionSeconds?: number;
+  /** Milliseconds since the epoch (visibility timeouts, SentTimestamp). */
+  now?: () => number;
+  region?: string;
+  account?: string;
+}
+
 export interface SqsServer {
   url: string;
   queueUrl(name: string): string;
+  /** Every message not yet deleted (visible or in flight), oldest first. */
   messages(name: string): SqsMessage[];
   failNext(fault: SqsFault, options?: FaultOptions<{ operation: string }>): void;
   close(): Promise<void>;
 }
 
-export async function startSqsServer(options: { queues: string[] }): Promise<SqsServer> {
-  const queues = new Map<string, SqsMessage[]>(options.queues.map((q) => [q, []]));
-  const faults = createFaultQueue<SqsFault, { operation: string }>();
-  let base = '';
+interface StoredAttribute {
+  DataType: string;
+  StringValue?: string;
+}
 
-  function handle(request: HttpRequest): HttpReply {
-    const operation = jsonRpcOperation(request, 'AmazonSQS') ?? '';
-    const fault = faults.take({ operation });
-    if (fault) return awsJsonError(fault.status, fault.type, 'injected fault', JSON_1_0);
-    if (operation !== 'SendMessage') {
-      return awsJsonError(400, 'UnsupportedOperation', `${operation} is not supported`, JSON_1_0);
-    }
-    const body = parseJsonObject(request.body) ?? {};
+interface StoredMessage {
+  messageId: string;
+  body: string;
+  attributes: Record<string, StoredAttribute>;
+  sentAt: number;
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt: number | undefined;
+  /** The receipt handle of the latest receive; only it deletes. */
+  receiptHandle: string | undefined;
+}
+
+interface Queue {
+  name: string;
+  messages: StoredMessage[];
+}
+
+class SqsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export async function startSqsServer(options: SqsServerOptions): Promise<SqsServer> {
+  const now = options.now ?? (() => Date.now());
+  const region = options.region ?? 'us-east-1';
+  const account = options.account ?? '000000000000';
+  const queues = new Map<string, Queue>(options.queues.map((name) => [name, { name, messages: [] }]));
+  /** Every receipt handle ever issued → its message id (to tell stale from invalid). */
+  const issuedHandles = new Map<string, string>();
+  const faults = createFaultQueue<SqsFault, { operation: string }>();
+
+  function queueOf(body: Record<string, unknown>): Queue {
     const name = String(body.QueueUrl ?? '')
       .split('/')
       .pop();
     const queue = name === undefined ? undefined : queues.get(name);
     if (!queue) {
-      return awsJsonError(
-        400,
-        'AWS.SimpleQueueService.NonExistentQueue',
-        'The specified queue does not exist.',
-        JSON_1_0,
-      );
+      throw new SqsError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
     }
+    return queue;
+  }
+
+  function sendMessage(body: Record<string, unknown>) {
+    const queue = queueOf(body);
     const text = String(body.MessageBody ?? '');
-    const attributes = (body.MessageAttributes ?? {}) as Record<string, { StringValue?: string }>;
-    const message: SqsMessage = {
+    if (text.length === 0) throw new SqsError('MissingParameter', 'The request must contain a MessageBody.');
+    const delaySeconds = integerIn(body.DelaySeconds, 0, 900, 'DelaySeconds') ?? 0;
+    const attributes = (body.MessageAttributes ?? {}) as Record<string, StoredAttribute>;
+    const sentAt = now();
+    const message: StoredMessage = {
       messageId: randomUUID(),
       body: text,
-      attributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, v.StringValue])),
+      attributes: Object.fromEntries(
+        Object.entries(attributes).map(([k, v]) => [
+          k,
+          { DataType: v.DataType, ...(v.StringValue === undefined ? {} : { StringValue: v.StringValue }) },
+        ]),
+      ),
+      sentAt,
+      visibleAt: sentAt + delaySeconds * 1000,
+      receiveCount: 0,
+      firstReceivedAt: undefined,
+      receiptHandle: undefined,
     };
-    queue.push(message);
-    return awsJsonReply(
-      {
+    queue.messages.push(message);
+    return { MessageId: message.messageId, MD5OfMessageBody: md5(text) };
+  }
+
+  async function receiveMessage(body: Record<string, unknown>) {
+    const queue = queueOf(body);
+    const max = integerIn(body.MaxNumberOfMessages, 1, MAX_BATCH, 'MaxNumberOfMessages') ?? 1;
+    const visibility =
+      integerIn(body.VisibilityTimeout, 0, MAX_VISIBILITY_SECONDS, 'VisibilityTimeout') ??
+      DEFAULT_VISIBILITY_SECONDS;
+    const waitSeconds = integerIn(body.WaitTimeSeconds, 0, 20, 'WaitTimeSeconds') ?? 0;
+    const deadline = Date.now() + waitSeconds * 1000;
+    let visible = visibleMessages(queue);
+    while (visible.length === 0 && Date.now() < deadline) {
+      await sleep(Math.min(50, deadline - Date.now()));
+      visible = visibleMessages(queue);
+    }
+    const systemNames = names(body.MessageSystemAttributeNames ?? body.AttributeNames);
+    const attributeNames = names(body.MessageAttributeNames);
+    const at = now();
+    const received = visible.slice(0, max).map((message) => {
+      message.receiveCount += 1;
+      message.firstReceivedAt ??= at;
+      message.visibleAt = at + visibility * 1000;
+      message.receiptHandle = `${message.messageId}#${randomUUID()}`;
+      issuedHandles.set(message.receiptHandle, message.messageId);
+      const system = selected(systemAttributes(message), systemNames);
+      const custom = selected(message.attributes, attributeNames);
+      return {
         MessageId: message.messageId,
-        MD5OfMessageBody: createHash('md5').update(text, 'utf8').digest('hex'),
-      },
-      JSON_1_0,
-    );
+        ReceiptHandle: message.receiptHandle,
+        MD5OfBody: md5(message.body),
+        Body: message.body,
+        ...(Object.keys(system).length > 0 ? { Attributes: system } : {}),
+        ...(Object.keys(custom).length > 0
+          ? { MessageAttributes: custom, MD5OfMessageAttributes: md5OfMessageAttributes(custom) }
+          : {}),
+      };
+    });
+    return received.length > 0 ? { Messages: received } : {};
+  }
+
+  function visibleMessages(queue: Queue): StoredMessage[] {
+    const at = now();
+    return queue.messages.filter((m) => m.visibleAt <= at);
+  }
+
+  function systemAttributes(message: StoredMessage): Record<string, string> {
+    return {
+      SenderId: 'AIDALOCALSTANDIN',
+      SentTimestamp: String(message.sentAt),
+      ApproximateReceiveCount: String(message.receiveCount),
+      ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
+    };
+  }
+
+  /** The message a receipt handle names, or why it names none (undefined: deleted already). */
+  function byHandle(queue: Queue, handle: unknown): StoredMessage | undefined {
+    const messageId = typeof handle === 'string' ? issuedHandles.get(handle) : undefined;
+    if (messageId === undefined) {
+      throw new SqsError(
+        'ReceiptHandleIsInvalid',
+        `The input receipt handle "${String(handle)}" is not valid.`,
+      );
+    }
+    return queue.messages.find((m) => m.messageId === messageId);
+  }
+
+  function deleteOne(queue: Queue, handle: unknown): void {
+    const message = byHandle(queue, handle);
+    // A stale handle (the message was received again since) deletes nothing, as SQS warns.
+    if (message === undefined || message.receiptHandle !== handle) return;
+    queue.messages.splice(queue.messages.indexOf(message), 1);
+  }
+
+  function changeVisibility(queue: Queue, handle: unknown, seconds: unknown): void {
+    const message = byHandle(queue, handle);
+    const timeout = integerIn(seconds, 0, MAX_VISIBILITY_SECONDS, 'VisibilityTimeout');
+    if (timeout === undefined) throw new SqsError('MissingParameter', 'VisibilityTimeout is required.');
+    if (message === undefined || message.receiptHandle !== handle || message.visibleAt <= now()) {
+      throw new SqsError(
+        'AWS.SimpleQueueService.MessageNotInflight',
+        'The message referred to is not in flight.',
+      );
+    }
+    message.visibleAt = now() + timeout * 1000;
+  }
+
+  function batch<E extends { Id?: unknown }>(body: Record<string, unknown>, run: (entry: E) => void) {
+    const entries = (Array.isArray(body.Entries) ? body.Entries : []) as E[];
+    if (entries.length === 0) {
+      throw new SqsError('AWS.SimpleQueueService.EmptyBatchRequest', 'There should be at least one entry.');
+    }
+    if (entries.length > MAX_BATCH) {
+      throw new SqsError(
+        'AWS.SimpleQueueService.TooManyEntriesInBatchRequest',
+        `Maximum number of entries per request are ${MAX_BATCH}.`,
+      );
+    }
+    if (new Set(entries.map((e) => e.Id)).size !== entries.length) {
+      throw new SqsError('AWS.SimpleQueueService.BatchEntryIdsNotDistinct', 'Two entries share an Id.');
+    }
+    const Successful: Array<{ Id: unknown }> = [];
+    const Failed: Array<{ Id: unknown; SenderFault: boolean; Code: string; Message: string }> = [];
+    for (const entry of entries) {
+      try {
+        run(entry);
+        Successful.push({ Id: entry.Id });
+      } catch (error) {
+        if (!(error instanceof SqsError)) throw error;
+        Failed.push({ Id: entry.Id, SenderFault: true, Code: error.type, Message: error.message });
+      }
+    }
+    return { Successful, Failed };
+  }
+
+  function getQueueAttributes(body: Record<string, unknown>) {
+    const queue = queueOf(body);
+    const at = now();
+    const all: Record<string, string> = {
+      ApproximateNumberOfMessages: String(queue.messages.filter((m) => m.visibleAt <= at).length),
+      ApproximateNumberOfMessagesNotVisible: String(
+        queue.messages.filter((m) => m.visibleAt > at && m.receiveCount > 0).length,
+      ),
+      ApproximateNumberOfMessagesDelayed: String(
+        queue.messages.filter((m) => m.visibleAt > at && m.receiveCount === 0).length,
+      ),
+      MessageRetentionPeriod: String(options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS),
+      VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS),
+      QueueArn: `arn:aws:sqs:${region}:${account}:${queue.name}`,
+    };
+    return { Attributes: selected(all, names(body.AttributeNames)) };
+  }
+
+  const operations: Record<string, (body: Record<string, unknown>) => unknown> = {
+    SendMessage: sendMessage,
+    ReceiveMessage: receiveMessage,
+    DeleteMessage: (body) => {
+      deleteOne(queueOf(body), body.ReceiptHandle);
+      return {};
+    },
+    DeleteMessageBatch: (body) => {
+      const queue = queueOf(body);
+      return batch<{ Id?: unknown; ReceiptHandle?: unknown }>(body, (e) => deleteOne(queue, e.ReceiptHandle));
+    },
+    ChangeMessageVisibility: (body) => {
+      changeVisibility(queueOf(body), body.ReceiptHandle, body.VisibilityTimeout);
+      return {};
+    },
+    ChangeMessageVisibilityBatch: (body) => {
+      const queue = queueOf(body);
+      return batch<{ Id?: unknown; ReceiptHandle?: unknown; VisibilityTimeout?: unknown }>(body, (e) =>
+        changeVisibility(queue, e.ReceiptHandle, e.VisibilityTimeout),
+      );
+    },
+    GetQueueAttributes: getQueueAttributes,
+  };
+
+  async function handle(request: HttpRequest): Promise<HttpReply> {
+    const operation = jsonRpcOperation(request, 'AmazonSQS') ?? '';
+    const fault = faults.take({ operation });
+    if (fault) return awsJsonError(fault.status, fault.type, 'injected fault', JSON_1_0);
+    const run = operations[operation];
+    if (!run) return awsJsonError(400, 'UnsupportedOperation', `${operation} is not supported`, JSON_1_0);
+    try {
+      return awsJsonReply(await run(parseJsonObject(request.body) ?? {}), JSON_1_0);
+    } catch (error) {
+      if (error instanceof SqsError) return awsJsonError(error.status, error.type, error.message, JSON_1_0);
+      throw error;
+    }
   }
 
   const server = await startHttpServer(handle);
-  base = server.url;
   return {
     url: server.url,
-    queueUrl: (name) => `${base}/000000000000/${name}`,
-    messages: (name) => [...(queues.get(name) ?? [])],
+    queueUrl: (name) => `${server.url}/${account}/${name}`,
+    messages: (name) =>
+      (queues.get(name)?.messages ?? []).map((m) => ({
+        messageId: m.messageId,
+        body: m.body,
+        attributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, v.StringValue])),
+      })),
     failNext: (fault, opts) => faults.add(fault, opts),
     close: server.close,
   };
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * SQS's digest of message attributes: for each attribute in name order, the name, the data
+ * type (each with a 4-byte big-endian length), a transport byte (1 = string) and the value.
+ */
+function md5OfMessageAttributes(attributes: Record<string, StoredAttribute>): string {
+  const hash = createHash('md5');
+  const field = (text: string) => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hash.update(length);
+    hash.update(bytes);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const attribute = attributes[name]!;
+    field(name);
+    field(attribute.DataType);
+    hash.update(Buffer.from([1]));
+    field(attribute.StringValue ?? '');
+  }
+  return hash.digest('hex');
+}
+
+function names(value: unknown): Set<string> {
+  return new Set(Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+}
+
+function selected<T>(values: Record<string, T>, wanted: Set<string>): Record<string, T> {
+  if (wanted.has('All') || wanted.has('.*')) return values;
+  return Object.fromEntries(Object.entries(values).filter(([k]) => wanted.has(k)));
+}
+
+function integerIn(value: unknown, min: number, max: number, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new SqsError('InvalidParameterValue', `Value ${String(value)} for parameter ${name} is invalid.`);
+  }
+  return value;
 }

@@ -1,22 +1,22 @@
 /**
  * The notifier: a Lambda behind EventBridge rules on the default bus (our alarms, our X-Ray
- * groups' Insights, the project's test alerts), its dead-letter queue, its `Incident Updated`
- * bus, and an alarm that pages on-call when anything lands in the DLQ.
+ * groups' Insights, the project's test alerts), its dead-letter queue and its `Incident Updated`
+ * bus. The alarms that watch it (errors, throttles, event age, new dead letters) and their ops
+ * topic are in notifier-operations.ts.
  *
  * Delivery failures, two layers (EventBridge → Lambda is an asynchronous invoke):
  * - the rule target's retry policy and DLQ cover only *delivering* the event to Lambda;
  * - the function's async-invoke config retries function errors (2 retries, Lambda's maximum)
  *   and sends what is still failing to the same DLQ (on-failure destination);
  * - the function itself sends permanent failures there, with the reason, and succeeds.
- * One queue, one alarm: whatever the cause, an event the notifier could not handle pages.
+ * One queue: whatever the cause, an event the notifier could not handle is there, with its
+ * reason, for `npm run dlq`.
  *
  * Least privilege, written out because the grant helpers add wildcards and extra actions:
  * each statement names the exact actions the code uses on exactly one resource, except
  * `xray:GetTraceSummaries`, which has no resource-level permissions.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -44,7 +44,7 @@ import type { RuleSet } from '../../rules/schema';
 export interface NotifierProps {
   /** The rule set the function bundles; the EventBridge patterns come from it too. */
   ruleSet: RuleSet;
-  /** On-call topic: page emails, and the DLQ alarm's notification. */
+  /** On-call topic: page emails. */
   topic: sns.ITopic;
   /** The key the on-call topic is encrypted with. */
   key: kms.IKey;
@@ -96,7 +96,6 @@ export class Notifier extends Construct {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly deadLetterQueue: sqs.Queue;
-  readonly deadLetterAlarm: cloudwatch.Alarm;
   readonly incidentBus: events.EventBus;
   readonly rules: ReadonlyMap<EventRuleKind, events.Rule>;
 
@@ -185,39 +184,6 @@ export class Notifier extends Construct {
       );
     }
     this.rules = rules;
-
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'The notifier could not handle an event (see the DLQ message for the reason): a page may be missing',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(topic));
-    // CloudWatch publishes the alarm to an encrypted topic: it needs the topic and the key.
-    const cloudwatchPrincipal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-    const sameAccount = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } };
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudwatchPrincipal],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: sameAccount,
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudwatchPrincipal],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        // In a key policy, `*` is this key.
-        resources: ['*'],
-      }),
-    );
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

@@ -154,7 +154,8 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
     });
     const eventBridge = started(await startEventBridgeServer(bus));
     const deadLetterQueue = `${prefix}-notifier-dlq`;
-    const sqs = started(await startSqsServer({ queues: [deadLetterQueue] }));
+    // 14 days, as infra/constructs/notifier.ts configures the real one.
+    const sqs = started(await startSqsServer({ queues: [deadLetterQueue], retentionSeconds: 14 * 86_400 }));
     return {
       names: {
         ...names,
