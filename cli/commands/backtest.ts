@@ -23,6 +23,7 @@ import { parseBacktestArgs, USAGE, type BacktestArgs } from './backtest/args';
 import { editRule, hasEdits } from './backtest/edit';
 import { fetchLive, liveWindow, liveXRayClient, type LiveProgress, type LiveResult } from './backtest/live';
 import { renderHtml } from './backtest/render-html';
+import { renderJson } from './backtest/render-json';
 import { renderText } from './backtest/render-text';
 import { buildReport, type BacktestReport, type SourceReport } from './backtest/report';
 import { replay, type ReplayResult, type ReplayVariant, type Span } from './backtest/replay';
@@ -160,7 +161,7 @@ async function backtest(args: BacktestArgs, deps: BacktestDeps): Promise<number>
     skipped: selection.skipped,
     span,
   });
-  console.log(args.json ? JSON.stringify(report, null, 2) : renderText(report).trimEnd());
+  console.log(args.json ? renderJson(report) : renderText(report).trimEnd());
   if (args.html !== undefined) {
     await writeFile(args.html, renderHtml(report));
     console.error(`wrote ${args.html}`);

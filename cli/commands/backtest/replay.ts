@@ -84,7 +84,7 @@ export interface ReplayResult {
 export interface ReplayOptions {
   /** The span to evaluate (a live query's window); default: the minutes the traces cover. */
   span?: Span;
-  /** Without `span`: only traces starting in [startMs, endMs) count, and the span is theirs. */
+  /** Without `span`: only traces starting in [startMs, endMs) count; the span runs to the bounds given. */
   clip?: { startMs?: number; endMs?: number };
   /** Account and region on the synthetic alarm events (they only reach the notifier's parser). */
   account?: { account: string; region: string };
@@ -146,7 +146,14 @@ export async function replay(
     flags[line]! |= bits;
   });
 
-  const span = options.span ?? spanOf(firstMs, lastMs);
+  // Where the clip gives a bound, the span runs to it: a file of one group's traces (a saved
+  // live read) says nothing about the quiet minutes at its ends.
+  const span =
+    options.span ??
+    spanOf(
+      options.clip?.startMs ?? firstMs,
+      options.clip?.endMs !== undefined ? options.clip.endMs - 1 : lastMs,
+    );
   const replays: VariantReplay[] = states.map((state) => {
     const alarm = state.variant.rule.alarm;
     const timeline =
