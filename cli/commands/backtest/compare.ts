@@ -20,6 +20,8 @@ export interface ComparisonReport {
   droppedOneUser: number;
   /** Edited incidents the current rule does not have. */
   added: number;
+  /** Kept incidents the edited rule would page for more than once (it flaps where the shipped rule did not). */
+  split: number;
   /** Users the current rule's pages name and the edited rule's do not, and the reverse. */
   usersNoLongerNamed: string[];
   usersNewlyNamed: string[];
@@ -39,6 +41,7 @@ export function compareVariants(current: RuleReport, edited: RuleReport): Compar
   const keptIncidents = current.incidents.filter((a) => edited.incidents.some((b) => overlaps(a, b)));
   const droppedIncidents = current.incidents.filter((a) => !keptIncidents.includes(a));
   const added = edited.incidents.filter((b) => !current.incidents.some((a) => overlaps(a, b))).length;
+  const split = keptIncidents.filter((a) => edited.incidents.filter((b) => overlaps(a, b)).length > 1).length;
   const oneUser = (i: IncidentReport) => i.users.distinct === 1;
   const currentOneUser = current.incidents.filter(oneUser).length;
   const droppedOneUser = droppedIncidents.filter(oneUser).length;
@@ -63,6 +66,7 @@ export function compareVariants(current: RuleReport, edited: RuleReport): Compar
     dropped: droppedIncidents.length,
     droppedOneUser,
     added,
+    split,
     usersNoLongerNamed,
     usersNewlyNamed,
   };
@@ -87,8 +91,13 @@ function summaryLines(c: Omit<ComparisonReport, 'summary'>): string[] {
   const lines = [`The edited rule ${paged}${oneUser}.`];
   if (n > 0 || e > 0) {
     const dropped =
-      c.dropped === 0 ? 'drops none' : `drops ${c.dropped} (${c.droppedOneUser} of them hurt one user)`;
-    lines.push(`Of the current incidents it keeps ${c.kept} and ${dropped}; it adds ${c.added} new.`);
+      c.dropped === 0
+        ? 'drops none'
+        : c.droppedOneUser === 0
+          ? `drops ${c.dropped}`
+          : `drops ${c.dropped} (${c.droppedOneUser} of them hurt one user)`;
+    const split = c.split === 0 ? '' : `; it would page more than once for ${c.split} of those it keeps`;
+    lines.push(`Of the current incidents it keeps ${c.kept} and ${dropped}; it adds ${c.added} new${split}.`);
   }
   lines.push(
     `Time in ALARM: ${c.current.minutesInAlarm} min → ${c.edited.minutesInAlarm} min. Users named: ${c.current.usersNamed} → ${c.edited.usersNamed}` +
