@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateAlarm, initialAlarmState } from '../../rules/alarm';
-import type { AlarmSettings } from '../../rules/schema';
+import { alarmSettings as settings, minutePoints as points, T0 } from '../../rules/alarm/test-support';
 import { alarmStateChangeEvent } from './alarm-event';
-import { countPerMinute, periodDatapoints, type PeriodDatapoint } from './group-metrics';
+import { countPerMinute, periodDatapoints } from './group-metrics';
 
-const settings = (over: Partial<AlarmSettings> = {}): AlarmSettings => ({
-  statistic: 'Sum',
-  periodSeconds: 60,
-  evaluationPeriods: 3,
-  datapointsToAlarm: 2,
-  threshold: 0,
-  comparison: 'GreaterThanThreshold',
-  treatMissingData: 'notBreaching',
-  ...over,
-});
-const T0 = Date.parse('2026-11-23T10:00:00Z');
-const points = (...values: (number | undefined)[]): PeriodDatapoint[] =>
-  values.map((value, i) => ({ start: T0 + i * 60_000, value }));
 const now = new Date(T0 + 3 * 60_000);
 
 describe('group metric', () => {

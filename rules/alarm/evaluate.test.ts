@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmSettings } from '../schema';
-import { decideAlarm, evaluateAlarm, type AlarmState, type PeriodDatapoint } from '.';
+import { decideAlarm, evaluateAlarm, type AlarmState } from '.';
+import { alarmSettings as settings, minutePoints as points, T0 } from './test-support';
 
-const settings = (over: Partial<AlarmSettings> = {}): AlarmSettings => ({
-  statistic: 'Sum',
-  periodSeconds: 60,
-  evaluationPeriods: 3,
-  datapointsToAlarm: 2,
-  threshold: 0,
-  comparison: 'GreaterThanThreshold',
-  treatMissingData: 'notBreaching',
-  ...over,
-});
-const T0 = Date.parse('2026-11-23T10:00:00Z');
-const points = (...values: (number | undefined)[]): PeriodDatapoint[] =>
-  values.map((value, i) => ({ start: T0 + i * 60_000, value }));
 const now = new Date(T0 + 3 * 60_000);
 const state = (value: AlarmState['value']): AlarmState => ({ value, reason: '', timestamp: new Date(T0) });
 

@@ -4,28 +4,15 @@
  *
  *     npm run golden:update
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { expectGolden } from '../../../test/golden';
 import { run } from '../backtest';
 import { shopDaySummaries, writeTraceFile } from './test-support';
 
 const dir = new URL('./__golden__/', import.meta.url);
-const update = process.env['UPDATE_GOLDEN'] === '1';
 const cwd = process.cwd();
-
-function compare(file: string, actual: string): void {
-  const url = new URL(file, dir);
-  if (update) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(url, actual);
-    return;
-  }
-  if (!existsSync(url)) throw new Error(`missing golden file __golden__/${file}: run npm run golden:update`);
-  expect(actual, `__golden__/${file} differs (npm run golden:update to accept)`).toBe(
-    readFileSync(url, 'utf8'),
-  );
-}
+const compare = (name: string, actual: string) => expectGolden(dir, name, actual);
 
 async function output(argv: string[]): Promise<string> {
   const out = vi.spyOn(console, 'log').mockImplementation(() => undefined);

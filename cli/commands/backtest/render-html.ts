@@ -10,7 +10,7 @@
  * threshold, and the columns where the alarm was in ALARM shaded.
  */
 import { breaches } from '../../../rules/alarm';
-import { escapeHtml as e } from '../../../templates/digest-html';
+import { emailDocument, escapeHtml as e } from '../../../templates/email-document';
 import { formatCount, formatPercent, plural } from '../../../templates/format';
 import type { BacktestReport, IncidentReport, RuleReport } from './report';
 import { describeAlarm } from './render-text';
@@ -52,26 +52,7 @@ export function renderHtml(report: BacktestReport): string {
       ),
     ),
   );
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(title)}</title>`,
-    '</head>',
-    `<body style="margin:0;padding:0;background-color:#f4f5f7;">`,
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f5f7;">`,
-    `<tr><td align="center" style="padding:24px 12px;">`,
-    `<table role="presentation" width="640" cellpadding="0" cellspacing="0" border="0" style="width:640px;max-width:640px;background-color:#ffffff;border:1px solid ${LINE};${FONT}color:${INK};" aria-label="${e(title)}">`,
-    ...sections,
-    '</table>',
-    '</td></tr>',
-    '</table>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return emailDocument({ title, label: title, rows: sections });
 }
 
 function block(inner: string, padding = '16px 20px'): string {
