@@ -145,6 +145,19 @@ describe('rules backtest --live', () => {
     expect(live.report!.span!.start).toBe(source.kind === 'xray' ? source.covered.start : '');
   });
 
+  it('stops at the time cap: a request in flight is aborted and the report says so', async () => {
+    server.setLatency(400);
+    try {
+      const live = await backtest(['registered-user-faults', '--live', '--since', '2h', '--max-time', '1s']);
+      expect(live.code).toBe(0);
+      const source = live.report!.source;
+      expect(source.kind === 'xray' && source.partial).toBe('time cap reached (1 s; raise --max-time)');
+      expect(source.kind === 'xray' && source.traces).toBeLessThan(84);
+    } finally {
+      server.setLatency(0);
+    }
+  });
+
   it('backtests an edited filter with its own query, beside the shipped one', async () => {
     const live = await backtest(['registered-user-faults', '--live', '--since', '2h', '--expr', 'fault']);
     expect(live.code).toBe(0);
