@@ -139,6 +139,13 @@ interface Query {
   traces: number;
 }
 
+/** What the read has done so far, shared by every query and slice. */
+interface Tally {
+  requests: number;
+  retries: number;
+  traces: number;
+}
+
 export async function fetchLive(
   variants: readonly ReplayVariant[],
   window: LiveWindow,
@@ -150,69 +157,36 @@ export async function fetchLive(
   const totalMinutes = Math.ceil((window.untilMs - window.sinceMs) / MINUTE_MS);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), options.maxTimeMs);
-  let requests = 0;
-  let retries = 0;
-  let traces = 0;
-  let coveredFrom = window.untilMs;
-  let partial: string | null = null;
-  let error: string | undefined;
-
-  progress.start(totalMinutes);
+  const tally: Tally = { requests: 0, retries: 0, traces: 0 };
   const report = (coveredMs: number) =>
     progress.update(Math.min(totalMinutes, Math.round((window.untilMs - coveredMs) / MINUTE_MS)), {
-      traces,
-      requests,
-      retries,
+      ...tally,
     });
+  let coveredFrom = window.untilMs;
+  let stop: { partial: string; error?: string } | undefined;
+
+  progress.start(totalMinutes);
   try {
     slices: for (let sliceEnd = window.untilMs; sliceEnd > window.sinceMs; sliceEnd -= SLICE_MS) {
-      const sliceStart = Math.max(window.sinceMs, sliceEnd - SLICE_MS);
+      const slice = { start: Math.max(window.sinceMs, sliceEnd - SLICE_MS), end: sliceEnd };
       for (const [index, query] of queries.entries()) {
         const last = index === queries.length - 1;
-        // How far back this query has read the slice (summaries come newest first).
-        let reached = sliceEnd;
-        try {
-          const pages = paginateGetTraceSummaries(
-            { client: options.xray },
-            {
-              StartTime: new Date(sliceStart),
-              EndTime: new Date(sliceEnd),
-              TimeRangeType: 'TraceId',
-              FilterExpression: query.filterExpression,
-            },
-            { abortSignal: deadline.signal },
-          );
-          for await (const page of pages) {
-            requests++;
-            retries += Math.max(0, (page.$metadata.attempts ?? 1) - 1);
-            const summaries = page.TraceSummaries ?? [];
-            if (summaries.length > 0) {
-              await query.file.write(summaries.map((s) => JSON.stringify(s)).join('\n') + '\n');
-            }
-            for (const s of summaries) {
-              const at = s.StartTime instanceof Date ? s.StartTime.getTime() : Number.NaN;
-              if (at < reached) reached = Math.max(sliceStart, at);
-            }
-            query.traces += summaries.length;
-            traces += summaries.length;
-            if (last) report(reached);
-            if (traces >= options.maxTraces) {
-              partial = `trace cap reached (${formatCount(options.maxTraces)} traces; raise --max-traces)`;
-              break;
-            }
-          }
-        } catch (caught) {
-          if (deadline.signal.aborted)
-            partial = `time cap reached (${formatDuration(options.maxTimeMs)}; raise --max-time)`;
-          else partial = error = describeXRayError(caught, requests);
-        }
-        if (partial !== null) {
+        const read = await readSlice(
+          query,
+          slice,
+          tally,
+          options,
+          deadline.signal,
+          last ? report : () => undefined,
+        );
+        if (read.stop !== undefined) {
+          stop = read.stop;
           // Every query must cover the span: the ones after this one have not read this slice.
-          coveredFrom = last ? reached : sliceEnd;
+          coveredFrom = last ? read.reached : slice.end;
           break slices;
         }
       }
-      coveredFrom = sliceStart;
+      coveredFrom = slice.start;
       report(coveredFrom);
     }
   } finally {
@@ -221,6 +195,9 @@ export async function fetchLive(
     progress.stop();
     await Promise.all(queries.map((q) => q.file.close()));
   }
+  const { requests, retries, traces } = tally;
+  const partial = stop?.partial ?? null;
+  const error = stop?.error;
 
   const startMs = Math.ceil(coveredFrom / MINUTE_MS) * MINUTE_MS;
   const endMs = Math.ceil(window.untilMs / MINUTE_MS) * MINUTE_MS;
@@ -254,6 +231,65 @@ export async function fetchLive(
       if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One query's pages for one slice, appended to its spool. `reached`: how far back the slice has
+ * been read (summaries come newest first); `stop`: why the whole read must end here.
+ */
+async function readSlice(
+  query: Query,
+  slice: { start: number; end: number },
+  tally: Tally,
+  options: LiveOptions,
+  signal: AbortSignal,
+  progress: (reachedMs: number) => void,
+): Promise<{ reached: number; stop?: { partial: string; error?: string } }> {
+  let reached = slice.end;
+  try {
+    const pages = paginateGetTraceSummaries(
+      { client: options.xray },
+      {
+        StartTime: new Date(slice.start),
+        EndTime: new Date(slice.end),
+        TimeRangeType: 'TraceId',
+        FilterExpression: query.filterExpression,
+      },
+      { abortSignal: signal },
+    );
+    for await (const page of pages) {
+      tally.requests++;
+      tally.retries += Math.max(0, (page.$metadata.attempts ?? 1) - 1);
+      const summaries = page.TraceSummaries ?? [];
+      if (summaries.length > 0)
+        await query.file.write(summaries.map((s) => JSON.stringify(s)).join('\n') + '\n');
+      for (const s of summaries) {
+        const at = s.StartTime instanceof Date ? s.StartTime.getTime() : Number.NaN;
+        if (at < reached) reached = Math.max(slice.start, at);
+      }
+      query.traces += summaries.length;
+      tally.traces += summaries.length;
+      progress(reached);
+      if (tally.traces >= options.maxTraces) {
+        return {
+          reached,
+          stop: {
+            partial: `trace cap reached (${formatCount(options.maxTraces)} traces; raise --max-traces)`,
+          },
+        };
+      }
+    }
+    return { reached: slice.start };
+  } catch (caught) {
+    if (signal.aborted) {
+      return {
+        reached,
+        stop: { partial: `time cap reached (${formatDuration(options.maxTimeMs)}; raise --max-time)` },
+      };
+    }
+    const error = describeXRayError(caught, tally.requests);
+    return { reached, stop: { partial: error, error } };
+  }
 }
 
 async function openQueries(
