@@ -88,72 +88,19 @@ interface Selection {
   skipped: BacktestReport['skipped'];
 }
 
+/** What was replayed, from where: the part of the report the source decides. */
+interface Replayed {
+  source: SourceReport;
+  results: { replay: ReplayResult; edited: ReadonlySet<string> }[];
+  span: Span | undefined;
+  exitCode: 0 | 1;
+}
+
 async function backtest(args: BacktestArgs, deps: BacktestDeps): Promise<number> {
   const selection = select(args, deps);
-  let source: SourceReport;
-  let results: { replay: ReplayResult; edited: ReadonlySet<string> }[];
-  let span: Span | undefined;
-  let exitCode = 0;
-
-  if (args.live) {
-    const window = liveWindow(args.live, deps.now());
-    if ('error' in window) throw new Refusal(window.error);
-    const live: LiveResult = await fetchLive(selection.variants, window, {
-      xray: deps.xray(),
-      maxTraces: args.live.maxTraces,
-      maxTimeMs: args.live.maxTimeMs,
-      save: args.live.save,
-      progress: deps.progress,
-    });
-    try {
-      if (live.error !== undefined) {
-        console.error(`✗ ${live.error}`);
-        exitCode = 1;
-      }
-      span = live.span;
-      results = [];
-      for (const spool of live.spools) {
-        const r = await replay(spool.source, spool.variants, {
-          span,
-          namePrefix: deps.ruleSet.namePrefix,
-        });
-        results.push({ replay: r, edited: selection.edited });
-      }
-      source = live.report;
-    } finally {
-      await live.cleanup();
-    }
-  } else {
-    let file;
-    try {
-      file = await openTraceFile(args.file);
-    } catch (error) {
-      if (error instanceof TraceFileError) throw new Refusal(noFileHint(error.message, args.file));
-      throw error;
-    }
-    const clip = fileClip(args);
-    const r = await replay(file, selection.variants, { namePrefix: deps.ruleSet.namePrefix, clip });
-    reportProblems(args.file, r.stats);
-    if (r.stats.traces === 0) throw new Refusal(noTraces(args.file, r.stats));
-    if (r.tracesInSpan === 0) {
-      throw new Refusal(
-        `none of the ${r.stats.traces} traces of ${args.file} starts between --since and --until`,
-      );
-    }
-    span = r.span;
-    results = [{ replay: r, edited: selection.edited }];
-    source = {
-      kind: 'file',
-      path: args.file,
-      lines: r.stats.lines,
-      traces: r.tracesInSpan,
-      tracesInFile: r.stats.traces,
-      byShape: r.stats.byShape,
-      skippedLines: r.stats.skipped,
-      problems: r.stats.problems,
-    };
-  }
-
+  const { source, results, span, exitCode } = args.live
+    ? await fromXRay(args.live, selection, deps)
+    : await fromFile(args, selection, deps);
   const report = buildReport({
     source,
     results,
@@ -167,6 +114,71 @@ async function backtest(args: BacktestArgs, deps: BacktestDeps): Promise<number>
     console.error(`wrote ${args.html}`);
   }
   return exitCode;
+}
+
+async function fromXRay(
+  live: NonNullable<BacktestArgs['live']>,
+  selection: Selection,
+  deps: BacktestDeps,
+): Promise<Replayed> {
+  const window = liveWindow(live, deps.now());
+  if ('error' in window) throw new Refusal(window.error);
+  const read: LiveResult = await fetchLive(selection.variants, window, {
+    xray: deps.xray(),
+    maxTraces: live.maxTraces,
+    maxTimeMs: live.maxTimeMs,
+    save: live.save,
+    progress: deps.progress,
+  });
+  try {
+    // X-Ray failed part-way: say so, and still report what was read.
+    if (read.error !== undefined) console.error(`✗ ${read.error}`);
+    const results = [];
+    for (const spool of read.spools) {
+      const r = await replay(spool.source, spool.variants, {
+        span: read.span,
+        namePrefix: deps.ruleSet.namePrefix,
+      });
+      results.push({ replay: r, edited: selection.edited });
+    }
+    return { source: read.report, results, span: read.span, exitCode: read.error === undefined ? 0 : 1 };
+  } finally {
+    await read.cleanup();
+  }
+}
+
+async function fromFile(args: BacktestArgs, selection: Selection, deps: BacktestDeps): Promise<Replayed> {
+  let file;
+  try {
+    file = await openTraceFile(args.file);
+  } catch (error) {
+    if (error instanceof TraceFileError) throw new Refusal(noFileHint(error.message, args.file));
+    throw error;
+  }
+  const clip = fileClip(args);
+  const r = await replay(file, selection.variants, { namePrefix: deps.ruleSet.namePrefix, clip });
+  reportProblems(args.file, r.stats);
+  if (r.stats.traces === 0) throw new Refusal(noTraces(args.file, r.stats));
+  if (r.tracesInSpan === 0) {
+    throw new Refusal(
+      `none of the ${r.stats.traces} traces of ${args.file} starts between --since and --until`,
+    );
+  }
+  return {
+    source: {
+      kind: 'file',
+      path: args.file,
+      lines: r.stats.lines,
+      traces: r.tracesInSpan,
+      tracesInFile: r.stats.traces,
+      byShape: r.stats.byShape,
+      skippedLines: r.stats.skipped,
+      problems: r.stats.problems,
+    },
+    results: [{ replay: r, edited: selection.edited }],
+    span: r.span,
+    exitCode: 0,
+  };
 }
 
 /** The rules to replay: one (and maybe its edited copy) or every rule with an alarm. */
