@@ -18,7 +18,7 @@ import { ruleSet } from '../rules';
 import type { Trace } from '../rules/filter/trace';
 import { alarmName, groupName } from '../rules/names';
 import { createAlertsTable } from '../local/alerts-table';
-import type { AlarmState } from '../local/cloudwatch/alarm-evaluator';
+import type { AlarmState } from '../rules/alarm';
 import { alarmStateChangeEvent } from '../local/cloudwatch/alarm-event';
 import { createLambdaRunner } from '../local/lambda-runner';
 import { routeToNotifier } from '../local/pipeline/event-routing';

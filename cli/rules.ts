@@ -22,6 +22,11 @@ const commands: Record<
     summary: 'preview <event.json> [--enrich] [--email]: the page the notifier would send for an event',
     load: () => import('./commands/preview'),
   },
+  backtest: {
+    summary:
+      'backtest <rule-id>|--all [traces.jsonl | --live --since 6h] [--expr E] [--set k=v] [--json] [--html F]: what it would have paged, for whom',
+    load: () => import('./commands/backtest'),
+  },
   fire: {
     summary: 'fire <rule-id> [--resolve] [--note TEXT]: put a TEST alert for the rule on EventBridge',
     load: () => import('./commands/fire'),

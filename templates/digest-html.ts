@@ -32,6 +32,7 @@ import {
   type DurationStats,
   type RuleCount,
 } from './digest-text';
+import { emailDocument, escapeHtml } from './email-document';
 import { formatCount, plural } from './format';
 
 const CHART_PX = 340;
@@ -41,15 +42,7 @@ const MUTED = '#5e6c84';
 const RULE_LINE = '#dfe1e6';
 const COLOUR: Readonly<Record<Severity, string>> = { page: '#c9372c', ticket: '#e2740c', info: '#1d7afc' };
 
-/** `&`, `<`, `>`, `"` and `'`: safe in element content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export { escapeHtml };
 
 const e = escapeHtml;
 
@@ -76,26 +69,7 @@ export function renderDigestHtml(figures: DigestFigures): string {
   }
   sections.push(footer(figures));
 
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(digestSubject(figures))}</title>`,
-    '</head>',
-    `<body style="margin:0;padding:0;background-color:#f4f5f7;">`,
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:#f4f5f7;">`,
-    `<tr><td align="center" style="padding:24px 12px;">`,
-    `<table role="presentation" width="640" cellpadding="0" cellspacing="0" border="0" style="width:640px;max-width:640px;background-color:#ffffff;border:1px solid ${RULE_LINE};${FONT}color:${INK};" aria-label="${e(title)}">`,
-    ...sections.filter((s) => s !== ''),
-    '</table>',
-    '</td></tr>',
-    '</table>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return emailDocument({ title: digestSubject(figures), label: title, rows: sections });
 }
 
 function block(inner: string, padding = '16px 24px'): string {

@@ -57,6 +57,25 @@ describe('architecture', () => {
     expect(show(from('functions').filter((e) => /^(infra|local)\//.test(e.target)))).toEqual([]);
   });
 
+  it('one alarm evaluator: the local pipeline and the backtest both import rules/alarm, nobody defines another', () => {
+    const importsEvaluator = (file: string) =>
+      edges.some(
+        (e) => e.file === file && (e.target === 'rules/alarm' || e.target.startsWith('rules/alarm/')),
+      );
+    expect(importsEvaluator('local/pipeline/minute-loop.ts')).toBe(true);
+    expect(importsEvaluator('cli/commands/backtest/timeline.ts')).toBe(true);
+    const definers = execFileSync(
+      'git',
+      ['grep', '-l', '-E', 'function (evaluateAlarm|decideAlarm)\\b', '--', '*.ts'],
+      {
+        encoding: 'utf8',
+      },
+    )
+      .split('\n')
+      .filter((f) => f && !f.endsWith('.test.ts'));
+    expect(definers).toEqual(['rules/alarm/evaluate.ts']);
+  });
+
   it('infra/ never depends on the local stand-ins', () => {
     expect(show(from('infra').filter((e) => e.target.startsWith('local/')))).toEqual([]);
   });

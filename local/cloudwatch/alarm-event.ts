@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALARM_EVENT, GROUP_METRIC } from '../../rules/names';
 import type { AlarmSettings } from '../../rules/schema';
-import { cloudWatchTimestamp, type AlarmState } from './alarm-evaluator';
+import { cloudWatchTimestamp, type AlarmState } from '../../rules/alarm';
 
 export interface AlarmIdentity {
   alarmName: string;

@@ -3,8 +3,11 @@
  * datapoint per minute in which at least one trace matched the group (X-Ray publishes no
  * zeros, which is why alarms on it treat missing data as not breaching).
  */
+import type { PeriodDatapoint } from '../../rules/alarm';
 import type { Trace } from '../../rules/filter/trace';
 import type { AlarmSettings } from '../../rules/schema';
+
+export type { PeriodDatapoint };
 
 export const MINUTE_MS = 60_000;
 
@@ -22,13 +25,6 @@ export function countPerMinute(
     counts.set(minute, (counts.get(minute) ?? 0) + 1);
   }
   return counts;
-}
-
-export interface PeriodDatapoint {
-  /** Period start, epoch ms. */
-  start: number;
-  /** Undefined when no minute in the period published a datapoint (missing data). */
-  value: number | undefined;
 }
 
 /**

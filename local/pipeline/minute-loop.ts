@@ -15,10 +15,11 @@ import { alarmName, groupName } from '../../rules/names';
 import type { Rule, RuleSet } from '../../rules/schema';
 import {
   evaluateAlarm,
+  evaluationRangePeriods,
   initialAlarmState,
   type AlarmState,
   type AlarmStateValue,
-} from '../cloudwatch/alarm-evaluator';
+} from '../../rules/alarm';
 import { alarmStateChangeEvent, type AwsAccount } from '../cloudwatch/alarm-event';
 import { MINUTE_MS, periodDatapoints } from '../cloudwatch/group-metrics';
 import type { BusEvent, Delivery, EventBus } from '../event-bus';
@@ -123,7 +124,9 @@ export function createMinuteLoop(options: MinuteLoopOptions): MinuteLoop {
 
         if (state.rule.alarm && state.alarm) {
           const settings = state.rule.alarm;
-          const points = periodDatapoints(state.counts, settings, boundaryMs, settings.evaluationPeriods);
+          // CloudWatch retrieves the whole evaluation range, not only the evaluated periods.
+          const range = evaluationRangePeriods(settings);
+          const points = periodDatapoints(state.counts, settings, boundaryMs, range);
           const next = evaluateAlarm(settings, points, state.alarm, now);
           if (next !== state.alarm) {
             const event = alarmStateChangeEvent(

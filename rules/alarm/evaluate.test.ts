@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmSettings } from '../../rules/schema';
-import { evaluateAlarm, initialAlarmState, type AlarmState } from './alarm-evaluator';
-import { alarmStateChangeEvent } from './alarm-event';
-import { countPerMinute, periodDatapoints, type PeriodDatapoint } from './group-metrics';
+import type { AlarmSettings } from '../schema';
+import { decideAlarm, evaluateAlarm, type AlarmState } from '.';
+import { alarmSettings as settings, minutePoints as points, T0 } from './test-support';
 
-const settings = (over: Partial<AlarmSettings> = {}): AlarmSettings => ({
-  statistic: 'Sum',
-  periodSeconds: 60,
-  evaluationPeriods: 3,
-  datapointsToAlarm: 2,
-  threshold: 0,
-  comparison: 'GreaterThanThreshold',
-  treatMissingData: 'notBreaching',
-  ...over,
-});
-const T0 = Date.parse('2026-11-23T10:00:00Z');
-const points = (...values: (number | undefined)[]): PeriodDatapoint[] =>
-  values.map((value, i) => ({ start: T0 + i * 60_000, value }));
 const now = new Date(T0 + 3 * 60_000);
 const state = (value: AlarmState['value']): AlarmState => ({ value, reason: '', timestamp: new Date(T0) });
 
@@ -101,78 +87,62 @@ describe('alarm evaluation (CloudWatch semantics)', () => {
   });
 });
 
-describe('group metric', () => {
-  const trace = (startIso: string, user: string) =>
-    ({
-      id: startIso + user,
-      startTime: Date.parse(startIso) / 1000,
-      annotations: { username: [user] },
-    }) as never;
+describe('the evaluation range', () => {
+  const u = undefined;
 
-  it('counts matching traces per minute and aggregates periods, missing when none matched', () => {
-    const counts = countPerMinute(
-      [
-        trace('2026-11-23T10:00:05Z', 'a'),
-        trace('2026-11-23T10:00:59Z', 'a'),
-        trace('2026-11-23T10:02:00Z', 'a'),
-        trace('2026-11-23T10:02:01Z', 'anonymous'),
-      ],
-      (t) => t.annotations['username']?.[0] !== 'anonymous',
-    );
-    expect([...counts.entries()]).toEqual([
-      [T0, 2],
-      [T0 + 120_000, 1],
-    ]);
-    expect(periodDatapoints(counts, settings(), T0 + 180_000, 3)).toEqual(points(2, undefined, 1));
-    expect(periodDatapoints(counts, { statistic: 'Average', periodSeconds: 180 }, T0 + 180_000, 1)).toEqual([
-      { start: T0, value: 1.5 },
-    ]);
+  it('keeps judging breaching minutes of a sparse metric while they are in the range', () => {
+    // 2 of 3, notBreaching, range 5: the fault stopped two minutes ago, X X are still judged.
+    expect(evaluateAlarm(settings(), points(1, 2, u, u, u), state('ALARM'), now).value).toBe('ALARM');
+    // One more empty minute and only one breaching datapoint is left: OK.
+    expect(evaluateAlarm(settings(), points(2, u, u, u, u), state('ALARM'), now).value).toBe('OK');
   });
-});
 
-describe('alarm state change event', () => {
-  it('is shaped like the AWS sample, with reasonData only where CloudWatch sends it', () => {
-    const previous = initialAlarmState(new Date(T0));
-    const current = evaluateAlarm(settings(), points(1, 2, 3), previous, now);
-    const event = alarmStateChangeEvent(
-      { alarmName: 'uia--x--trace-count', groupName: 'uia--x', description: 'd', settings: settings() },
-      previous,
-      current,
-      { account: '123456789012', region: 'us-east-1' },
+  it('judges the N most recent real datapoints, however far back, and ignores the treatment then', () => {
+    for (const treatMissingData of ['breaching', 'notBreaching', 'ignore', 'missing'] as const) {
+      const decision = decideAlarm(settings({ treatMissingData }), points(0, 5, u, u, 0));
+      expect(decision.evaluated.map((p) => p.value)).toEqual([0, 5, 0]);
+      expect(decision.value).toBe('OK');
+    }
+  });
+
+  it('fills as few missing periods as possible, the most recent ones', () => {
+    const decision = decideAlarm(settings({ treatMissingData: 'breaching' }), points(0, u, u, 3, u));
+    expect(decision.evaluated.map((p) => [p.value, p.filled])).toEqual([
+      [0, false],
+      [3, false],
+      [undefined, true],
+    ]);
+    expect(decision.value).toBe('ALARM');
+  });
+
+  it('refuses a range shorter than the evaluated periods', () => {
+    expect(() => decideAlarm(settings(), points(1, 1))).toThrow(RangeError);
+  });
+
+  it('says why for the premature-alarm rule and for an undecided range', () => {
+    const missing = settings({ treatMissingData: 'missing', datapointsToAlarm: 3 });
+    const premature = evaluateAlarm(missing, points(u, u, 4, u, u), state('OK'), now);
+    expect(premature.value).toBe('ALARM');
+    expect(premature.reason).toBe(
+      'Threshold Crossed: 1 out of the 1 datapoint received in the evaluation range [4 (23/11/26 10:02:00)] was greater than the threshold (0.0), and no datapoint was received after them (oldest breaching datapoint at least as old as the datapoints to alarm) (minimum 3 datapoints for OK -> ALARM transition).',
     );
-    expect(event).toMatchObject({
-      version: '0',
-      'detail-type': 'CloudWatch Alarm State Change',
-      source: 'aws.cloudwatch',
-      time: '2026-11-23T10:03:00Z',
-      resources: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:uia--x--trace-count'],
-      detail: {
-        alarmName: 'uia--x--trace-count',
-        configuration: {
-          metrics: [
-            {
-              metricStat: {
-                metric: {
-                  dimensions: { GroupName: 'uia--x' },
-                  name: 'ApproximateTraceCount',
-                  namespace: 'AWS/X-Ray',
-                },
-                period: 60,
-                stat: 'Sum',
-              },
-              returnData: true,
-            },
-          ],
-        },
-        previousState: {
-          value: 'INSUFFICIENT_DATA',
-          reason: 'Unchecked: Initial alarm creation',
-          timestamp: '2026-11-23T10:00:00.000+0000',
-        },
-        state: { value: 'ALARM', timestamp: '2026-11-23T10:03:00.000+0000' },
-      },
+    const undecided = evaluateAlarm(missing, points(u, u, u, u, 4), state('OK'), now);
+    expect(undecided.value).toBe('INSUFFICIENT_DATA');
+    expect(undecided.reason).toBe(
+      'Insufficient Data: 1 datapoint received for the evaluation range, fewer than the 3 needed and too recent to decide.',
+    );
+  });
+
+  it('dates reasonData from the oldest datapoint it evaluated', () => {
+    const next = evaluateAlarm(settings(), points(u, 1, 2, u, u), state('OK'), now);
+    expect(JSON.parse(next.reasonData!)).toMatchObject({
+      startDate: '2026-11-23T10:01:00.000+0000',
+      recentDatapoints: [1, 2],
+      evaluatedDatapoints: [
+        { timestamp: '2026-11-23T10:04:00.000+0000' },
+        { timestamp: '2026-11-23T10:02:00.000+0000', value: 2 },
+        { timestamp: '2026-11-23T10:01:00.000+0000', value: 1 },
+      ],
     });
-    expect('reasonData' in event.detail.previousState).toBe(false);
-    expect(typeof event.detail.state.reasonData).toBe('string');
   });
 });
