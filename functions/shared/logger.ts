@@ -81,7 +81,7 @@ const SECRET_VALUE_PATTERNS: ReadonlyArray<{ pattern: RegExp; keepPrefix?: boole
 export function redactString(text: string): string {
   let out = text;
   for (const { pattern, keepPrefix } of SECRET_VALUE_PATTERNS) {
-    out = out.replace(pattern, (match: string, prefix?: string) =>
+    out = out.replace(pattern, (_match: string, prefix?: string) =>
       keepPrefix && typeof prefix === 'string'
         ? `${prefix}${prefix.endsWith(' ') || /[=:"']$/.test(prefix) ? '' : ' '}${REDACTED}`
         : REDACTED,
