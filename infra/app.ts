@@ -1,14 +1,14 @@
 /**
  * CDK entry point (`npm run synth`, `npm run deploy`). The rule set is validated here with
  * the real clock, so a bad rule stops synth with every problem listed before anything
- * reaches AWS. cdk-nag's AwsSolutions pack runs as a policy-validation plugin: findings
- * make synth fail.
+ * reaches AWS. cdk-nag's AwsSolutions and Serverless packs run as policy-validation plugins
+ * (infra/nag.ts): unacknowledged findings make synth fail.
  */
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { App } from 'aws-cdk-lib';
 import { ruleSetDefinition } from '../rules';
 import { loadRuleSet } from '../rules/load';
 import { AlertingStack } from './alerting-stack';
+import { addNagPacks } from './nag';
 import { ShopStack } from './shop-stack';
 
 export function buildApp(app = new App()): { app: App; alerting: AlertingStack; shop: ShopStack } {
@@ -18,7 +18,7 @@ export function buildApp(app = new App()): { app: App; alerting: AlertingStack; 
     account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
     region: process.env.CDK_DEFAULT_REGION ?? 'us-east-1',
   };
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addNagPacks(app);
   const onCallEmails = listFromContext(app, 'onCallEmails');
   const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails });
   const shop = new ShopStack(app, 'UiaShop', { env });

@@ -1,11 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleSet } from '../rules';
 import type { DigestConfig } from '../rules/schema';
 import { buildApp } from './app';
+import { addNagPacks } from './nag';
 import { AlertsTable } from './constructs/alerts-table';
 import { Digest, digestScheduleExpression } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
@@ -154,7 +154,7 @@ describe('digest in the alerting stack', () => {
 describe('digest with other configs', () => {
   function digestStack(config: DigestConfig) {
     const app = new App();
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    addNagPacks(app);
     const stack = new Stack(app, 'DigestOnly', { env: { account: '123456789012', region: 'eu-west-2' } });
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const topic = new EncryptedTopic(stack, 'Topic', { displayName: 'digest', key });

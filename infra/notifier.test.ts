@@ -2,7 +2,6 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,9 +9,10 @@ import { ruleSet } from '../rules';
 import { alarmEventPattern, eventRuleName, insightEventPattern, testAlertEventPattern } from '../rules/names';
 import type { RuleSet } from '../rules/schema';
 import { buildApp } from './app';
+import { addNagPacks } from './nag';
 import { AlertsTable } from './constructs/alerts-table';
 import { EncryptedTopic } from './constructs/encrypted-topic';
-import { Notifier, notifierEventPatterns } from './constructs/notifier';
+import { NOTIFIER_RESERVED_CONCURRENCY, Notifier, notifierEventPatterns } from './constructs/notifier';
 
 interface Statement {
   Action: string | string[];
@@ -38,9 +38,9 @@ function statementsOf(template: Template, rolePrefix: string): Statement[] {
 }
 
 /** The notifier alone in a stack, with the same kinds of neighbours the alerting stack gives it. */
-function notifierStack(rules: RuleSet, options: { bundle?: boolean } = {}) {
+function notifierStack(rules: RuleSet, options: { bundle?: boolean; reservedConcurrency?: number } = {}) {
   const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addNagPacks(app);
   const stack = new Stack(app, 'NotifierOnly', { env: { account: '123456789012', region: 'eu-west-2' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const topic = new EncryptedTopic(stack, 'OnCall', { displayName: 'on-call', key });
@@ -52,6 +52,9 @@ function notifierStack(rules: RuleSet, options: { bundle?: boolean } = {}) {
     key,
     table: table.table,
     secret,
+    ...(options.reservedConcurrency === undefined
+      ? {}
+      : { reservedConcurrency: options.reservedConcurrency }),
   });
   return { app, stack, notifier };
 }
@@ -150,6 +153,19 @@ describe('notifier in the alerting stack', () => {
       },
     });
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'uia-incidents' });
+  });
+
+  it('reserves concurrency for the notifier, so nothing else in the account can starve a page', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Notifier'),
+      ReservedConcurrentExecutions: NOTIFIER_RESERVED_CONCURRENCY,
+    });
+    expect(NOTIFIER_RESERVED_CONCURRENCY).toBe(10);
+    const none = Template.fromStack(notifierStack(ruleSet, { reservedConcurrency: 0 }).stack);
+    const fn = Object.values(none.findResources('AWS::Lambda::Function') as Resources).find((r) =>
+      String(r.Properties.Description).startsWith('Notifier'),
+    );
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
   it('grants exactly the actions the code uses, each on its one resource', () => {
@@ -299,6 +315,8 @@ describe('notifier construct', () => {
     expect(acknowledged.map(([id]) => id).sort()).toEqual([
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions::AwsSolutions-SQS3',
+      'Serverless::Serverless-LambdaDLQ',
+      'Serverless::Serverless-SQSRedrivePolicy',
     ]);
     expect(acknowledged.every(([, reason]) => reason.length > 40)).toBe(true);
   });

@@ -20,6 +20,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
+import { acknowledgeNag } from '../nag';
 import { fileURLToPath } from 'node:url';
 import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 import type { DigestConfig } from '../../rules/schema';
@@ -156,6 +157,12 @@ export class Digest extends Construct {
       reason:
         'Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions',
     });
+    acknowledgeNag(
+      this.fn,
+      'Serverless',
+      'LambdaDLQ',
+      "The digest's only input is the scheduled time, and a run recomputes everything from the alerts table: a dead-letter queue would hold nothing a re-invoke with that time cannot redo; failures show in the function's Errors metric",
+    );
   }
 }
 

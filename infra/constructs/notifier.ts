@@ -30,6 +30,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
+import { acknowledgeNag } from '../nag';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
@@ -51,7 +52,20 @@ export interface NotifierProps {
   table: dynamodb.ITableV2;
   /** The Slack bot token's secret (only its name reaches the function). */
   secret: secretsmanager.ISecret;
+  /** Concurrent executions reserved for (and allowed to) the notifier. @default {@link NOTIFIER_RESERVED_CONCURRENCY} */
+  reservedConcurrency?: number;
 }
+
+/**
+ * Reserved concurrency does two jobs: the shop (or anything else in the account) can never use
+ * up the concurrency a page needs, and a storm of events cannot fan the notifier out into
+ * Slack's and X-Ray's rate limits. Ten covers every rule's alarm and Insight firing at once with
+ * a few seconds each; events beyond it are not lost: Lambda queues asynchronous invocations and
+ * retries throttled ones for up to {@link MAX_EVENT_AGE}. AWS keeps 100 executions unreserved per
+ * account, so an account whose limit is still the new-account default cannot reserve any: pass 0
+ * there (no reservation) until the limit is raised.
+ */
+export const NOTIFIER_RESERVED_CONCURRENCY = 10;
 
 /** Function timeout: a 4 s enrichment budget, Slack backoff and a follow-up read fit well inside. */
 export const NOTIFIER_TIMEOUT = Duration.minutes(1);
@@ -144,6 +158,9 @@ export class Notifier extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: NOTIFIER_TIMEOUT,
+      ...((props.reservedConcurrency ?? NOTIFIER_RESERVED_CONCURRENCY) > 0 && {
+        reservedConcurrentExecutions: props.reservedConcurrency ?? NOTIFIER_RESERVED_CONCURRENCY,
+      }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
@@ -229,5 +246,17 @@ export class Notifier extends Construct {
       reason:
         'This queue is itself the dead-letter queue (of the EventBridge targets and the Lambda async invoke); a DLQ of a DLQ would hide failures',
     });
+    acknowledgeNag(
+      this.deadLetterQueue,
+      'Serverless',
+      'SQSRedrivePolicy',
+      'This queue is itself the dead-letter queue; a redrive policy would move its messages out of sight of the DLQ alarm',
+    );
+    acknowledgeNag(
+      this.fn,
+      'Serverless',
+      'LambdaDLQ',
+      'Failed asynchronous invocations go to the same DLQ through the async-invoke on-failure destination, which carries the error and request context; a DeadLetterConfig would send a second, poorer copy',
+    );
   }
 }
