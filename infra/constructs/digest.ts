@@ -43,6 +43,16 @@ export function digestScheduleExpression(config: Pick<DigestConfig, 'cadence' | 
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 
+/**
+ * The digest's entry for this config: with an SES sender the HTML-capable one, else the text-only
+ * one, whose bundle does not contain the SES client (test/digest-bundle.test.ts measures both).
+ */
+export function digestEntry(config: Pick<DigestConfig, 'sender'>): string {
+  return root(
+    config.sender === undefined ? 'functions/digest/handler.ts' : 'functions/digest/handler-html.ts',
+  );
+}
+
 export class Digest extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
@@ -100,7 +110,7 @@ export class Digest extends Construct {
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: 'Manager digest: period summary of user-impact incidents',
-      entry: root('functions/digest/handler.ts'),
+      entry: digestEntry(config),
       handler: 'handler',
       projectRoot: root(''),
       depsLockFilePath: root('package-lock.json'),
