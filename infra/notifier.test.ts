@@ -263,30 +263,62 @@ describe('notifier in the alerting stack', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: topic }],
     });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          {
-            Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
-            Effect: 'Allow',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Resource: '*',
-          },
-        ]),
-      },
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'uia--ops--notifier-dead-letters',
+      Namespace: 'AWS/SQS',
     });
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [{ Ref: topic }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'sns:Publish',
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
-          }),
-        ]),
+  });
+
+  it('lets only the DLQ alarm, from this account, use the on-call topic and its key', () => {
+    const topic = logicalId(template, 'AWS::SNS::Topic', 'OnCallTopic');
+    const alarmArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':cloudwatch:us-east-1:123456789012:alarm:uia--ops--notifier-dead-letters',
+        ],
+      ],
+    };
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': alarmArn },
+    };
+    const keyStatements = (
+      Object.values(template.findResources('AWS::KMS::Key') as Resources)[0]!.Properties.KeyPolicy as {
+        Statement: Statement[];
+      }
+    ).Statement.filter((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(keyStatements).toEqual([
+      {
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Resource: '*',
+        Condition: conditions,
       },
-    });
+    ]);
+    const topicStatements = Object.values(template.findResources('AWS::SNS::TopicPolicy') as Resources)
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => JSON.stringify(s.Principal).includes('cloudwatch.amazonaws.com'));
+    expect(topicStatements).toEqual([
+      {
+        Action: 'sns:Publish',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Resource: { Ref: topic },
+        Condition: conditions,
+        Sid: expect.any(String),
+      },
+    ]);
+    // No other service principal may use the key.
+    const services = (
+      Object.values(template.findResources('AWS::KMS::Key') as Resources)[0]!.Properties.KeyPolicy as {
+        Statement: Statement[];
+      }
+    ).Statement.filter((s) => JSON.stringify(s.Principal).includes('Service'));
+    expect(services).toHaveLength(1);
   });
 });
 

@@ -52,6 +52,14 @@ export function incidentBusName(prefix: string): string {
   return `${prefix}-incidents`;
 }
 
+/**
+ * Alarms about the alerting itself, not a rule's (the notifier's dead-letter queue, operational
+ * alarms): `<prefix>--ops--<name>`. They never end in `--trace-count`, so no rule claims them.
+ */
+export function opsAlarmName(prefix: string, name: string): string {
+  return `${prefix}${SEP}ops${SEP}${name}`;
+}
+
 export type EventRuleKind = 'alarms' | 'insights' | 'test-alerts' | 'digest-schedule';
 
 export function eventRuleName(prefix: string, kind: EventRuleKind): string {

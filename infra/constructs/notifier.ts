@@ -14,7 +14,7 @@
  * each statement names the exact actions the code uses on exactly one resource, except
  * `xray:GetTraceSummaries`, which has no resource-level permissions.
  */
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -31,11 +31,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
 import { acknowledgeNag } from '../nag';
+import { allowAlarmsToPublish } from './alarm-topic-access';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
   incidentBusName,
   eventRuleName,
+  opsAlarmName,
   insightEventPattern,
   testAlertEventPattern,
   type EventRuleKind,
@@ -203,7 +205,9 @@ export class Notifier extends Construct {
     }
     this.rules = rules;
 
+    const deadLetterAlarmName = opsAlarmName(prefix, 'notifier-dead-letters');
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmName: deadLetterAlarmName,
       alarmDescription:
         'The notifier could not handle an event (see the DLQ message for the reason): a page may be missing',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -216,25 +220,9 @@ export class Notifier extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(topic));
-    // CloudWatch publishes the alarm to an encrypted topic: it needs the topic and the key.
-    const cloudwatchPrincipal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-    const sameAccount = { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } };
-    topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudwatchPrincipal],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: sameAccount,
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudwatchPrincipal],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        // In a key policy, `*` is this key.
-        resources: ['*'],
-      }),
-    );
+    // CloudWatch publishes the alarm to an encrypted topic: it needs the topic and the key, and
+    // only this alarm gets them.
+    allowAlarmsToPublish(this, { topic, key, alarmNames: [deadLetterAlarmName] });
 
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
