@@ -14,6 +14,7 @@ import { EncryptedTopic } from './constructs/encrypted-topic';
 import { Notifier } from './constructs/notifier';
 import { RuleGroup } from './constructs/rule-group';
 import { SamplingRules } from './constructs/sampling-rules';
+import { TestAlertIngress } from './constructs/test-alerts';
 
 export interface AlertingStackProps extends StackProps {
   ruleSet: RuleSet;
@@ -25,6 +26,8 @@ export interface AlertingStackProps extends StackProps {
   slackTokenSecretName?: string;
   /** On-call addresses subscribed to the immediate-email topic. @default none */
   onCallEmails?: readonly string[];
+  /** Principals allowed to assume the test-alert sender role. @default the account's, by IAM policy */
+  testAlertSenders?: readonly string[];
 }
 
 export class AlertingStack extends Stack {
@@ -34,6 +37,7 @@ export class AlertingStack extends Stack {
   readonly alertsTable: AlertsTable;
   readonly slackTokenSecret: secretsmanager.ISecret;
   readonly topicKey: kms.Key;
+  readonly testAlerts: TestAlertIngress;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -69,7 +73,16 @@ export class AlertingStack extends Stack {
       'SlackToken',
       props.slackTokenSecretName ?? 'uia/slack-bot-token',
     );
+    this.testAlerts = new TestAlertIngress(this, 'TestAlerts', {
+      namePrefix: ruleSet.namePrefix,
+      ...(props.testAlertSenders && { senders: props.testAlertSenders }),
+    });
     const onCall = { topic: this.onCallTopic.topic, key: this.topicKey, table: this.alertsTable.table };
-    new Notifier(this, 'Notifier', { ruleSet, ...onCall, secret: this.slackTokenSecret });
+    new Notifier(this, 'Notifier', {
+      ruleSet,
+      ...onCall,
+      secret: this.slackTokenSecret,
+      testAlertBus: this.testAlerts.bus,
+    });
   }
 }

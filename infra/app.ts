@@ -20,7 +20,8 @@ export function buildApp(app = new App()): { app: App; alerting: AlertingStack; 
   };
   addNagPacks(app);
   const onCallEmails = listFromContext(app, 'onCallEmails');
-  const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails });
+  const testAlertSenders = listFromContext(app, 'testAlertSenders');
+  const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails, testAlertSenders });
   const shop = new ShopStack(app, 'UiaShop', { env });
   return { app, alerting, shop };
 }

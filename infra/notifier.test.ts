@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleSet } from '../rules';
 import { alarmEventPattern, eventRuleName, insightEventPattern, testAlertEventPattern } from '../rules/names';
+import { testAlertBusPolicy } from '../rules/test-alert-access';
 import type { RuleSet } from '../rules/schema';
 import { buildApp } from './app';
 import { addNagPacks } from './nag';
 import { AlertsTable } from './constructs/alerts-table';
 import { EncryptedTopic } from './constructs/encrypted-topic';
+import { TestAlertIngress } from './constructs/test-alerts';
 import { NOTIFIER_RESERVED_CONCURRENCY, Notifier, notifierEventPatterns } from './constructs/notifier';
 
 interface Statement {
@@ -22,6 +24,9 @@ interface Statement {
   Condition?: unknown;
 }
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+/** The placeholder account of offline synth (infra/app.ts) and of the stacks below. */
+const ACCOUNT = '123456789012';
 
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const logicalId = (template: Template, type: string, prefix: string) => {
@@ -46,12 +51,14 @@ function notifierStack(rules: RuleSet, options: { bundle?: boolean; reservedConc
   const topic = new EncryptedTopic(stack, 'OnCall', { displayName: 'on-call', key });
   const table = new AlertsTable(stack, 'Alerts');
   const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Slack', 'uia/slack-bot-token');
+  const testAlerts = new TestAlertIngress(stack, 'TestAlerts', { namePrefix: rules.namePrefix });
   const notifier = new Notifier(stack, 'Notifier', {
     ruleSet: rules,
     topic: topic.topic,
     key,
     table: table.table,
     secret,
+    testAlertBus: testAlerts.bus,
     ...(options.reservedConcurrency === undefined
       ? {}
       : { reservedConcurrency: options.reservedConcurrency }),
@@ -67,22 +74,67 @@ describe('notifier in the alerting stack', () => {
     dlq = logicalId(template, 'AWS::SQS::Queue', 'NotifierDeadLetters');
   });
 
-  it('listens with exactly the patterns rules/names.ts derives, one rule per kind', () => {
+  it('listens with exactly the patterns rules/names.ts derives, one rule per kind, each naming the account', () => {
+    const bus = { Ref: logicalId(template, 'AWS::Events::EventBus', 'TestAlertsBus') };
     const expected = [
-      { name: eventRuleName('uia', 'alarms'), pattern: alarmEventPattern(ruleSet) },
-      { name: eventRuleName('uia', 'insights'), pattern: insightEventPattern(ruleSet) },
-      { name: eventRuleName('uia', 'test-alerts'), pattern: testAlertEventPattern(ruleSet) },
+      { name: eventRuleName('uia', 'alarms'), pattern: alarmEventPattern(ruleSet, ACCOUNT), bus: undefined },
+      {
+        name: eventRuleName('uia', 'insights'),
+        pattern: insightEventPattern(ruleSet, ACCOUNT),
+        bus: undefined,
+      },
+      { name: eventRuleName('uia', 'test-alerts'), pattern: testAlertEventPattern(ruleSet, ACCOUNT), bus },
     ];
     const rules = Object.values(template.findResources('AWS::Events::Rule') as Resources).filter((r) =>
       String(r.Properties.Name).startsWith('uia--'),
     );
-    expect(rules.map((r) => ({ name: r.Properties.Name, pattern: r.Properties.EventPattern }))).toEqual(
-      expected,
-    );
+    expect(
+      rules.map((r) => ({
+        name: r.Properties.Name,
+        pattern: r.Properties.EventPattern,
+        bus: r.Properties.EventBusName,
+      })),
+    ).toEqual(expected);
+    for (const { pattern } of expected) expect(pattern['account']).toEqual([ACCOUNT]);
     // The shipped rule set names real alarms and groups, so no list is empty.
-    expect((alarmEventPattern(ruleSet).detail as { alarmName: string[] }).alarmName).toContain(
+    expect((alarmEventPattern(ruleSet, ACCOUNT).detail as { alarmName: string[] }).alarmName).toContain(
       'uia--registered-user-faults--trace-count',
     );
+  });
+
+  it('tells the function which accounts are its own', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_SOURCE_ACCOUNTS: ACCOUNT }) },
+    });
+  });
+
+  it('puts test alerts on their own bus, whose policy admits only the sender role', () => {
+    const join = (tail: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, tail]] });
+    const busArn = join(`:events:us-east-1:${ACCOUNT}:event-bus/uia-test-alerts`);
+    const roleArn = join(`:iam::${ACCOUNT}:role/uia-test-alert-sender`);
+    template.hasResourceProperties('AWS::Events::EventBus', {
+      Name: 'uia-test-alerts',
+      Policy: testAlertBusPolicy({ busArn: busArn as never, senderRoleArn: roleArn as never }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'uia-test-alert-sender',
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: join(`:iam::${ACCOUNT}:root`) },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'PutTestAlerts',
+          PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn }] },
+        },
+      ],
+    });
   });
 
   it('gives every rule target a retry policy and the DLQ', () => {
@@ -181,6 +233,12 @@ describe('notifier in the alerting stack', () => {
         Effect: 'Allow',
         Resource: arn('AWS::DynamoDB::GlobalTable', 'AlertsTable'),
       },
+      {
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: arn('AWS::DynamoDB::GlobalTable', 'AlertsTable'),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TESTLIMIT#*'] } },
+      },
     ]);
     expect(by('sns:')).toEqual([
       { Action: 'sns:Publish', Effect: 'Allow', Resource: ref('AWS::SNS::Topic', 'OnCallTopic') },
@@ -234,6 +292,7 @@ describe('notifier in the alerting stack', () => {
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'events:PutEvents',
         'kms:Decrypt',
         'kms:GenerateDataKey',
@@ -331,7 +390,7 @@ describe('notifier construct', () => {
         return { ...rest, group: { ...r.group, insightNotifications: false } };
       }),
     };
-    expect(notifierEventPatterns(noAlarms).map((p) => p.kind)).toEqual(['test-alerts']);
+    expect(notifierEventPatterns(noAlarms, ACCOUNT).map((p) => p.kind)).toEqual(['test-alerts']);
     const template = Template.fromStack(notifierStack(noAlarms).stack);
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', { Name: 'uia--test-alerts' });

@@ -1,7 +1,7 @@
 /**
- * The notifier: a Lambda behind EventBridge rules on the default bus (our alarms, our X-Ray
- * groups' Insights, the project's test alerts), its dead-letter queue, its `Incident Updated`
- * bus, and an alarm that pages on-call when anything lands in the DLQ.
+ * The notifier: a Lambda behind EventBridge rules (our alarms and our X-Ray groups' Insights on
+ * the default bus, the project's test alerts on the test-alert bus), its dead-letter queue, its
+ * `Incident Updated` bus, and an alarm that pages on-call when anything lands in the DLQ.
  *
  * Delivery failures, two layers (EventBridge → Lambda is an asynchronous invoke):
  * - the rule target's retry policy and DLQ cover only *delivering* the event to Lambda;
@@ -14,7 +14,7 @@
  * each statement names the exact actions the code uses on exactly one resource, except
  * `xray:GetTraceSummaries`, which has no resource-level permissions.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -35,6 +35,7 @@ import { allowAlarmsToPublish } from './alarm-topic-access';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
+  eventSourceAccounts,
   incidentBusName,
   eventRuleName,
   opsAlarmName,
@@ -54,6 +55,8 @@ export interface NotifierProps {
   table: dynamodb.ITableV2;
   /** The Slack bot token's secret (only its name reaches the function). */
   secret: secretsmanager.ISecret;
+  /** The bus test alerts arrive on (TestAlertIngress); the test-alert rule listens there only. */
+  testAlertBus: events.IEventBus;
   /** Concurrent executions reserved for (and allowed to) the notifier. @default {@link NOTIFIER_RESERVED_CONCURRENCY} */
   reservedConcurrency?: number;
 }
@@ -79,16 +82,19 @@ export const MAX_EVENT_AGE = Duration.hours(2);
 export const TARGET_RETRY_ATTEMPTS = 8;
 
 /**
- * The rules the notifier listens on, from rules/names.ts; a kind whose name list is empty is
- * skipped, because EventBridge rejects a pattern with an empty array.
+ * The rules the notifier listens on, from rules/names.ts, each naming `account` (the
+ * deployment's); a kind whose name list is empty is skipped, because EventBridge rejects a
+ * pattern with an empty array. Alarms and Insights arrive on the default bus, test alerts on the
+ * test-alert bus.
  */
 export function notifierEventPatterns(
   ruleSet: RuleSet,
+  account: string,
 ): Array<{ kind: EventRuleKind; pattern: Record<string, unknown> }> {
   const all: Array<{ kind: EventRuleKind; pattern: Record<string, unknown> }> = [
-    { kind: 'alarms', pattern: alarmEventPattern(ruleSet) },
-    { kind: 'insights', pattern: insightEventPattern(ruleSet) },
-    { kind: 'test-alerts', pattern: testAlertEventPattern(ruleSet) },
+    { kind: 'alarms', pattern: alarmEventPattern(ruleSet, account) },
+    { kind: 'insights', pattern: insightEventPattern(ruleSet, account) },
+    { kind: 'test-alerts', pattern: testAlertEventPattern(ruleSet, account) },
   ];
   return all.filter(({ pattern }) => !hasEmptyList(pattern));
 }
@@ -120,6 +126,7 @@ export class Notifier extends Construct {
     super(scope, id);
     const { ruleSet, topic, key, table, secret } = props;
     const prefix = ruleSet.namePrefix;
+    const account = Stack.of(this).account;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       // SQS-managed keys: EventBridge and Lambda can send without a key policy to maintain.
@@ -144,6 +151,14 @@ export class Notifier extends Construct {
     allow(['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn]);
     // Exactly what the incident store and event bindings call: no Scan, no Query, no UpdateItem.
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [table.tableArn]);
+    // The test-alert quota (test-alert-limit.ts): one conditional UpdateItem, on its own items only.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TESTLIMIT#*'] } },
+      }),
+    );
     // Secrets Manager appends `-` and six random characters to a secret's ARN; a secret known by
     // name only is matched with exactly six `?` (one character each), as the CDK's grants do.
     allow(['secretsmanager:GetSecretValue'], [secret.secretFullArn ?? `${secret.secretArn}-??????`]);
@@ -171,6 +186,7 @@ export class Notifier extends Construct {
         ONCALL_TOPIC_ARN: topic.topicArn,
         SLACK_TOKEN_SECRET_ID: secret.secretName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        EVENT_SOURCE_ACCOUNTS: eventSourceAccounts(ruleSet, account).join(','),
         INCIDENT_EVENT_BUS_NAME: this.incidentBus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'notifier',
       },
@@ -192,11 +208,12 @@ export class Notifier extends Construct {
       maxEventAge: MAX_EVENT_AGE,
     });
     const rules = new Map<EventRuleKind, events.Rule>();
-    for (const { kind, pattern } of notifierEventPatterns(ruleSet)) {
+    for (const { kind, pattern } of notifierEventPatterns(ruleSet, account)) {
       rules.set(
         kind,
         new events.Rule(this, `Rule-${kind}`, {
           ruleName: eventRuleName(prefix, kind),
+          ...(kind === 'test-alerts' && { eventBus: props.testAlertBus }),
           description: `Notifier: ${kind} of the ${prefix} rule set`,
           eventPattern: cdkPattern(pattern),
           targets: [target],
