@@ -13,26 +13,16 @@ import { buildPage } from '../../functions/notifier/build-page';
 import { silentLogger } from '../../functions/notifier/ports';
 import { ruleSet } from '../../rules';
 import { compileFilter } from '../../rules/filter';
-import { roleSessionPrincipal, userPrincipal } from '../../local/iam-policy';
-import { testAlertBusName, testAlertEventPattern, testAlertSenderRoleName } from '../../rules/names';
-import { roleArn, testAlertBusPolicy, testAlertSenderPolicy } from '../../rules/test-alert-access';
+import { eventsAdministrator, testAlertBus, testAlertSender } from '../../local/test-alert-bus';
+import { testAlertEventPattern } from '../../rules/names';
 import { parseFireArgs, run, type FireDeps } from './fire';
 
 const ACCOUNT = '123456789012';
-const TEST_BUS = testAlertBusName(ruleSet.namePrefix);
-const SENDER_ROLE = testAlertSenderRoleName(ruleSet.namePrefix);
+const where = { account: ACCOUNT, region: 'us-east-1' };
+const { busName: TEST_BUS, busPolicies } = testAlertBus(ruleSet.namePrefix, where);
 const sender = { accessKeyId: 'ASIASENDER', secretAccessKey: 'local' };
 const admin = { accessKeyId: 'AKIAADMIN', secretAccessKey: 'local' };
-const bus = createEventBus({
-  account: ACCOUNT,
-  busNames: ['default', TEST_BUS],
-  busPolicies: {
-    [TEST_BUS]: testAlertBusPolicy({
-      busArn: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${TEST_BUS}`,
-      senderRoleArn: roleArn('aws', ACCOUNT, SENDER_ROLE),
-    }),
-  },
-});
+const bus = createEventBus({ ...where, busNames: ['default', TEST_BUS], busPolicies });
 const delivered: BusEvent[] = [];
 // The very pattern and bus the alerting stack deploys for test alerts.
 bus.addTarget({
@@ -50,12 +40,8 @@ const credentials = sender;
 beforeAll(async () => {
   eventBridge = await startEventBridgeServer(bus, {
     principals: {
-      [sender.accessKeyId]: roleSessionPrincipal(ACCOUNT, SENDER_ROLE, 'alice', [
-        testAlertSenderPolicy({ busArn: bus.busArn(TEST_BUS) }),
-      ]),
-      [admin.accessKeyId]: userPrincipal(ACCOUNT, 'admin', [
-        { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] },
-      ]),
+      [sender.accessKeyId]: testAlertSender(ruleSet.namePrefix, where, 'alice'),
+      [admin.accessKeyId]: eventsAdministrator(ACCOUNT),
     },
   });
   xray = await startXRayServer({ store: createTraceStore(), compile: compileFilter });

@@ -5,21 +5,16 @@
  */
 import { CART_TABLE_KEYS } from '../../functions/cart/cart-store';
 import { compileFilter } from '../../rules/filter';
-import { groupName, incidentBusName, testAlertBusName, testAlertSenderRoleName } from '../../rules/names';
-import {
-  PUT_EVENTS,
-  eventBusArn,
-  roleArn,
-  testAlertBusPolicy,
-  testAlertSenderPolicy,
-} from '../../rules/test-alert-access';
+import { groupName, incidentBusName } from '../../rules/names';
+import { PUT_EVENTS, eventBusArn } from '../../rules/test-alert-access';
 import type { RuleSet } from '../../rules/schema';
 import { createAlertsTable } from '../alerts-table';
 import type { AwsAccount } from '../cloudwatch/alarm-event';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../dynamo-fault-proxy';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../dynamodb';
 import { createEventBus, startEventBridgeServer, type EventBridgeServer, type EventBus } from '../event-bus';
-import { roleSessionPrincipal, userPrincipal, type LocalPrincipal } from '../iam-policy';
+import { roleSessionPrincipal, type LocalPrincipal } from '../iam-policy';
+import { eventsAdministrator, testAlertBus, testAlertSender } from '../test-alert-bus';
 import { startLocalIdentity, type LocalIdentity } from '../identity';
 import { createSegmentEmitter, type SegmentEmitter } from '../lambda-runner';
 import { startSecretsServer, type SecretsServer } from '../secrets-server';
@@ -57,23 +52,17 @@ export function localPrincipals(
   account: string,
   region: string,
 ): Record<string, LocalPrincipal> {
-  const allow = (resource: string) => ({
-    Version: '2012-10-17' as const,
-    Statement: [{ Effect: 'Allow' as const, Action: PUT_EVENTS, Resource: resource }],
-  });
+  const incidentBus = eventBusArn('aws', region, account, incidentBusName(prefix));
   return {
     [LOCAL_CREDENTIALS.functions.accessKeyId]: roleSessionPrincipal(account, `${prefix}-notifier`, 'local', [
-      allow(eventBusArn('aws', region, account, incidentBusName(prefix))),
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: PUT_EVENTS, Resource: incidentBus }] },
     ]),
-    [LOCAL_CREDENTIALS.testAlertSender.accessKeyId]: roleSessionPrincipal(
-      account,
-      testAlertSenderRoleName(prefix),
+    [LOCAL_CREDENTIALS.testAlertSender.accessKeyId]: testAlertSender(
+      prefix,
+      { account, region },
       'local-drill',
-      [testAlertSenderPolicy({ busArn: eventBusArn('aws', region, account, testAlertBusName(prefix)) })],
     ),
-    [LOCAL_CREDENTIALS.administrator.accessKeyId]: userPrincipal(account, 'local-administrator', [
-      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] },
-    ]),
+    [LOCAL_CREDENTIALS.administrator.accessKeyId]: eventsAdministrator(account, 'local-administrator'),
   };
 }
 
@@ -129,7 +118,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
     digestTopicArn: topicArn(`${prefix}-digest`, ACCOUNT.region, ACCOUNT.account),
     slackSecretId: `${prefix}/slack-bot-token`,
     incidentBus: incidentBusName(prefix),
-    testAlertBus: testAlertBusName(prefix),
+    testAlertBus: testAlertBus(prefix, ACCOUNT).busName,
   };
   const closers: Array<() => Promise<unknown>> = [];
   const started = <T extends { close(): Promise<unknown> }>(service: T): T => {
@@ -193,12 +182,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
       // The notifier puts `Incident Updated` on the project's own bus, as it does in AWS; test
       // alerts arrive on theirs, behind the same bus policy the alerting stack deploys.
       busNames: ['default', names.incidentBus, names.testAlertBus],
-      busPolicies: {
-        [names.testAlertBus]: testAlertBusPolicy({
-          busArn: eventBusArn('aws', ACCOUNT.region, ACCOUNT.account, names.testAlertBus),
-          senderRoleArn: roleArn('aws', ACCOUNT.account, testAlertSenderRoleName(prefix)),
-        }),
-      },
+      busPolicies: testAlertBus(prefix, ACCOUNT).busPolicies,
       account: ACCOUNT.account,
       region: ACCOUNT.region,
       duplicates: { copies: options.duplicates, concurrent: false },

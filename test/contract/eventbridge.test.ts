@@ -15,12 +15,9 @@ import {
   INCIDENT_UPDATED_DETAIL_TYPE,
   TEST_ALERT_DETAIL_TYPE,
   projectEventSource,
-  testAlertBusName,
   testAlertEventPattern,
-  testAlertSenderRoleName,
 } from '../../rules/names';
-import { roleArn, testAlertBusPolicy, testAlertSenderPolicy } from '../../rules/test-alert-access';
-import { roleSessionPrincipal, userPrincipal } from '../../local/iam-policy';
+import { eventsAdministrator, testAlertBus, testAlertSender } from '../../local/test-alert-bus';
 import {
   createEventBus,
   startEventBridgeServer,
@@ -30,18 +27,9 @@ import {
 
 const SOURCE = projectEventSource(ruleSet.namePrefix);
 const ACCOUNT = '123456789012';
-const TEST_BUS = testAlertBusName(ruleSet.namePrefix);
-const SENDER_ROLE = testAlertSenderRoleName(ruleSet.namePrefix);
-const bus = createEventBus({
-  account: ACCOUNT,
-  busNames: ['default', TEST_BUS],
-  busPolicies: {
-    [TEST_BUS]: testAlertBusPolicy({
-      busArn: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${TEST_BUS}`,
-      senderRoleArn: roleArn('aws', ACCOUNT, SENDER_ROLE),
-    }),
-  },
-});
+const where = { account: ACCOUNT, region: 'us-east-1' };
+const { busName: TEST_BUS, busPolicies } = testAlertBus(ruleSet.namePrefix, where);
+const bus = createEventBus({ ...where, busNames: ['default', TEST_BUS], busPolicies });
 const testAlerts: BusEvent[] = [];
 let server: EventBridgeServer;
 let client: EventBridgeClient;
@@ -63,12 +51,8 @@ beforeAll(async () => {
   });
   server = await startEventBridgeServer(bus, {
     principals: {
-      ASIASENDER: roleSessionPrincipal(ACCOUNT, SENDER_ROLE, 'drill', [
-        testAlertSenderPolicy({ busArn: bus.busArn(TEST_BUS) }),
-      ]),
-      AKIAADMIN: userPrincipal(ACCOUNT, 'admin', [
-        { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] },
-      ]),
+      ASIASENDER: testAlertSender(ruleSet.namePrefix, where),
+      AKIAADMIN: eventsAdministrator(ACCOUNT),
     },
   });
   client = clientAs('ASIASENDER');
