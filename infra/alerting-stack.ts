@@ -28,6 +28,8 @@ export interface AlertingStackProps extends StackProps {
   onCallEmails?: readonly string[];
   /** Principals allowed to assume the test-alert sender role. @default the account's, by IAM policy */
   testAlertSenders?: readonly string[];
+  /** Reserved concurrency of the notifier; 0 for none. @default NOTIFIER_RESERVED_CONCURRENCY */
+  notifierReservedConcurrency?: number;
 }
 
 export class AlertingStack extends Stack {
@@ -83,6 +85,9 @@ export class AlertingStack extends Stack {
       ...onCall,
       secret: this.slackTokenSecret,
       testAlertBus: this.testAlerts.bus,
+      ...(props.notifierReservedConcurrency !== undefined && {
+        reservedConcurrency: props.notifierReservedConcurrency,
+      }),
     });
   }
 }

@@ -21,9 +21,23 @@ export function buildApp(app = new App()): { app: App; alerting: AlertingStack; 
   addNagPacks(app);
   const onCallEmails = listFromContext(app, 'onCallEmails');
   const testAlertSenders = listFromContext(app, 'testAlertSenders');
-  const alerting = new AlertingStack(app, 'UiaAlerting', { env, ruleSet, onCallEmails, testAlertSenders });
+  const concurrency = app.node.tryGetContext('notifierReservedConcurrency') as unknown;
+  const alerting = new AlertingStack(app, 'UiaAlerting', {
+    env,
+    ruleSet,
+    onCallEmails,
+    testAlertSenders,
+    ...(concurrency !== undefined && { notifierReservedConcurrency: wholeNumber(concurrency) }),
+  });
   const shop = new ShopStack(app, 'UiaShop', { env });
   return { app, alerting, shop };
+}
+
+function wholeNumber(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`-c notifierReservedConcurrency: expected a whole number, got ${String(value)}`);
+  return n;
 }
 
 function listFromContext(app: App, key: string): string[] {

@@ -218,6 +218,15 @@ describe('notifier in the alerting stack', () => {
       String(r.Properties.Description).startsWith('Notifier'),
     );
     expect(fn?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    // The deploy-time switch for accounts that cannot reserve any.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], notifierReservedConcurrency: '0' } });
+    const viaContext = Object.values(
+      Template.fromStack(buildApp(app).alerting).findResources('AWS::Lambda::Function') as Resources,
+    ).find((r) => String(r.Properties.Description).startsWith('Notifier'));
+    expect(viaContext?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(() =>
+      buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], notifierReservedConcurrency: 'lots' } })),
+    ).toThrow(/expected a whole number/);
   });
 
   it('grants exactly the actions the code uses, each on its one resource', () => {
