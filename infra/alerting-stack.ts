@@ -16,6 +16,7 @@ import { NotifierOperations } from './constructs/notifier-operations';
 import { OUTPUT_KEYS } from './outputs';
 import { RuleGroup } from './constructs/rule-group';
 import { SamplingRules } from './constructs/sampling-rules';
+import { TestAlertIngress } from './constructs/test-alerts';
 
 export interface AlertingStackProps extends StackProps {
   ruleSet: RuleSet;
@@ -29,6 +30,10 @@ export interface AlertingStackProps extends StackProps {
   onCallEmails?: readonly string[];
   /** Who operates the notifier: subscribed to the ops topic its own alarms go to. @default none */
   opsEmails?: readonly string[];
+  /** Principals allowed to assume the test-alert sender role. @default the account's, by IAM policy */
+  testAlertSenders?: readonly string[];
+  /** Reserved concurrency of the notifier; 0 for none. @default NOTIFIER_RESERVED_CONCURRENCY */
+  notifierReservedConcurrency?: number;
 }
 
 export class AlertingStack extends Stack {
@@ -40,6 +45,7 @@ export class AlertingStack extends Stack {
   readonly topicKey: kms.Key;
   readonly notifier: Notifier;
   readonly operations: NotifierOperations;
+  readonly testAlerts: TestAlertIngress;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -75,8 +81,20 @@ export class AlertingStack extends Stack {
       'SlackToken',
       props.slackTokenSecretName ?? 'uia/slack-bot-token',
     );
+    this.testAlerts = new TestAlertIngress(this, 'TestAlerts', {
+      namePrefix: ruleSet.namePrefix,
+      ...(props.testAlertSenders && { senders: props.testAlertSenders }),
+    });
     const onCall = { topic: this.onCallTopic.topic, key: this.topicKey, table: this.alertsTable.table };
-    this.notifier = new Notifier(this, 'Notifier', { ruleSet, ...onCall, secret: this.slackTokenSecret });
+    this.notifier = new Notifier(this, 'Notifier', {
+      ruleSet,
+      ...onCall,
+      secret: this.slackTokenSecret,
+      testAlertBus: this.testAlerts.bus,
+      ...(props.notifierReservedConcurrency !== undefined && {
+        reservedConcurrency: props.notifierReservedConcurrency,
+      }),
+    });
     this.operations = new NotifierOperations(this, 'NotifierOperations', {
       notifier: this.notifier,
       namePrefix: ruleSet.namePrefix,

@@ -1,13 +1,15 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleSet } from '../rules';
 import type { DigestConfig } from '../rules/schema';
 import { buildApp } from './app';
+import { addNagPacks } from './nag';
 import { AlertsTable } from './constructs/alerts-table';
-import { Digest, digestScheduleExpression } from './constructs/digest';
+import { Digest, digestEntry, digestScheduleExpression } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
 
 interface Statement {
@@ -154,7 +156,7 @@ describe('digest in the alerting stack', () => {
 describe('digest with other configs', () => {
   function digestStack(config: DigestConfig) {
     const app = new App();
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    addNagPacks(app);
     const stack = new Stack(app, 'DigestOnly', { env: { account: '123456789012', region: 'eu-west-2' } });
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const topic = new EncryptedTopic(stack, 'Topic', { displayName: 'digest', key });
@@ -202,6 +204,32 @@ describe('digest with other configs', () => {
   it('passes cdk-nag with a sender configured', () => {
     const { app } = digestStack(daily);
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('bundles the SES client only when a sender is configured', { timeout: 120_000 }, () => {
+    const bundleOf = (config: DigestConfig) => {
+      const { app, stack } = digestStack(config);
+      const assembly = app.synth();
+      const fn = Object.values(
+        Template.fromStack(stack).findResources('AWS::Lambda::Function') as Resources,
+      ).find((r) => r.Properties.Handler === 'index.handler');
+      const key = (fn?.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      return readFileSync(join(assembly.directory, `asset.${key}`, 'index.mjs'), 'utf8');
+    };
+    const textOnly: DigestConfig = { ...daily, sender: undefined };
+    expect(digestEntry(textOnly)).toMatch(/functions\/digest\/handler\.ts$/);
+    expect(digestEntry(daily)).toMatch(/functions\/digest\/handler-html\.ts$/);
+
+    const text = bundleOf(textOnly);
+    const html = bundleOf(daily);
+    // SESv2's SendEmail operation and its service id only exist in the SES client.
+    for (const marker of ['SendEmail', 'SESv2']) {
+      expect(text.includes(marker), `text-only bundle contains ${marker}`).toBe(false);
+      expect(html.includes(marker), `HTML bundle contains ${marker}`).toBe(true);
+    }
+    // Both still publish the text digest (the SNS client's XML namespace).
+    for (const bundle of [text, html]) expect(bundle.includes('sns.amazonaws.com/doc/2010-03-31')).toBe(true);
+    expect(html.length - text.length).toBeGreaterThan(20_000);
   });
 
   it('builds the cron expression for either cadence', () => {

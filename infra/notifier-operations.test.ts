@@ -5,7 +5,7 @@ import { ruleSet } from '../rules';
 import { alarmEventPattern } from '../rules/names';
 import { buildApp } from './app';
 import { NOTIFIER_TIMEOUT, ASYNC_RETRY_ATTEMPTS } from './constructs/notifier';
-import { eventAgeThreshold, LAMBDA_RETRY_WAITS } from './constructs/notifier-operations';
+import { eventAgeThreshold, LAMBDA_RETRY_WAITS, OPS_ALARM_KINDS } from './constructs/notifier-operations';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -38,7 +38,7 @@ describe('the notifier’s ops alarms', () => {
 
   it('alarm on errors in 2 of 5 minutes, and say so when they clear', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--errors',
+      AlarmName: 'uia--ops--notifier-errors',
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: onFunction(),
@@ -53,7 +53,7 @@ describe('the notifier’s ops alarms', () => {
 
   it('alarm on throttles in 2 of 10 minutes', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--throttles',
+      AlarmName: 'uia--ops--notifier-throttles',
       Namespace: 'AWS/Lambda',
       MetricName: 'Throttles',
       Dimensions: onFunction(),
@@ -68,7 +68,7 @@ describe('the notifier’s ops alarms', () => {
 
   it('alarm when an event waited longer than all of Lambda’s retries explain (6 minutes)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--event-age',
+      AlarmName: 'uia--ops--notifier-event-age',
       Namespace: 'AWS/Lambda',
       MetricName: 'AsyncEventAge',
       Dimensions: onFunction(),
@@ -83,7 +83,7 @@ describe('the notifier’s ops alarms', () => {
 
   it('alarm on any dropped async event, once', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--events-dropped',
+      AlarmName: 'uia--ops--notifier-events-dropped',
       Namespace: 'AWS/Lambda',
       MetricName: 'AsyncEventsDropped',
       Dimensions: onFunction(),
@@ -99,7 +99,7 @@ describe('the notifier’s ops alarms', () => {
   it('alarm on each new dead letter (messages sent to the DLQ), never on its depth', () => {
     const dlq = idOf(template, 'AWS::SQS::Queue', 'NotifierDeadLetters');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--dead-letters',
+      AlarmName: 'uia--ops--notifier-dead-letters',
       Namespace: 'AWS/SQS',
       MetricName: 'NumberOfMessagesSent',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
@@ -123,7 +123,7 @@ describe('the notifier’s ops alarms', () => {
     );
     expect(rules).toHaveLength(3);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--dead-letters-lost',
+      AlarmName: 'uia--ops--notifier-dead-letters-lost',
       Threshold: 0,
       DatapointsToAlarm: 1,
       EvaluationPeriods: 1,
@@ -165,16 +165,16 @@ describe('the notifier’s ops alarms', () => {
 
   it('are these six, each with a description that says what to do, and all go to the ops topic only', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter((a) =>
-      String(a.Properties.AlarmName).startsWith('uia--notifier--'),
+      String(a.Properties.AlarmName).startsWith('uia--ops--notifier-'),
     );
     expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
       [
-        'uia--notifier--dead-letters',
-        'uia--notifier--dead-letters-lost',
-        'uia--notifier--errors',
-        'uia--notifier--event-age',
-        'uia--notifier--events-dropped',
-        'uia--notifier--throttles',
+        'uia--ops--notifier-dead-letters',
+        'uia--ops--notifier-dead-letters-lost',
+        'uia--ops--notifier-errors',
+        'uia--ops--notifier-event-age',
+        'uia--ops--notifier-events-dropped',
+        'uia--ops--notifier-throttles',
       ].sort(),
     );
     for (const a of alarms) {
@@ -184,8 +184,8 @@ describe('the notifier’s ops alarms', () => {
   });
 
   it('never reach the notifier they guard: their names are not in its alarm pattern', () => {
-    const watched = (alarmEventPattern(ruleSet).detail as { alarmName: string[] }).alarmName;
-    expect(watched.filter((n) => n.startsWith('uia--notifier--'))).toEqual([]);
+    const watched = (alarmEventPattern(ruleSet, '123456789012').detail as { alarmName: string[] }).alarmName;
+    expect(watched.filter((n) => n.startsWith('uia--ops--notifier-'))).toEqual([]);
   });
 });
 
@@ -209,9 +209,23 @@ describe('the ops topic', () => {
     ]);
   });
 
-  it('lets CloudWatch publish only this account’s notifier alarms, and use the key', () => {
+  it('lets CloudWatch publish only these alarms of this account, and use the key for them only', () => {
     const template = Template.fromStack(synth());
     const ops = idOf(template, 'AWS::SNS::Topic', 'NotifierOperationsTopic');
+    const alarmArn = (kind: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          `:cloudwatch:us-east-1:123456789012:alarm:uia--ops--notifier-${kind}`,
+        ],
+      ],
+    });
+    const condition = {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': OPS_ALARM_KINDS.map(alarmArn) },
+    };
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: ops }],
       PolicyDocument: {
@@ -222,21 +236,7 @@ describe('the ops topic', () => {
             Action: 'sns:Publish',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Resource: { Ref: ops },
-            Condition: {
-              StringEquals: { 'aws:SourceAccount': '123456789012' },
-              ArnLike: {
-                'aws:SourceArn': {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      ':cloudwatch:us-east-1:123456789012:alarm:uia--notifier--*',
-                    ],
-                  ],
-                },
-              },
-            },
+            Condition: condition,
           }),
         ]),
       },
@@ -249,6 +249,7 @@ describe('the ops topic', () => {
             Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Resource: '*',
+            Condition: condition,
           },
         ]),
       },
@@ -293,7 +294,7 @@ describe('the event-age threshold', () => {
     expect(threshold - healthyWorst).toBe(60);
     const template = Template.fromStack(synth());
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'uia--notifier--event-age',
+      AlarmName: 'uia--ops--notifier-event-age',
       Threshold: threshold * 1000,
     });
   });

@@ -1,18 +1,20 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ruleSet } from '../rules';
 import { alarmEventPattern, eventRuleName, insightEventPattern, testAlertEventPattern } from '../rules/names';
+import { testAlertBusPolicy } from '../rules/test-alert-access';
 import type { RuleSet } from '../rules/schema';
 import { buildApp } from './app';
+import { addNagPacks } from './nag';
 import { AlertsTable } from './constructs/alerts-table';
 import { EncryptedTopic } from './constructs/encrypted-topic';
-import { Notifier, notifierEventPatterns } from './constructs/notifier';
+import { TestAlertIngress } from './constructs/test-alerts';
+import { NOTIFIER_RESERVED_CONCURRENCY, Notifier, notifierEventPatterns } from './constructs/notifier';
 
 interface Statement {
   Action: string | string[];
@@ -22,6 +24,9 @@ interface Statement {
   Condition?: unknown;
 }
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+/** The placeholder account of offline synth (infra/app.ts) and of the stacks below. */
+const ACCOUNT = '123456789012';
 
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const logicalId = (template: Template, type: string, prefix: string) => {
@@ -38,20 +43,25 @@ function statementsOf(template: Template, rolePrefix: string): Statement[] {
 }
 
 /** The notifier alone in a stack, with the same kinds of neighbours the alerting stack gives it. */
-function notifierStack(rules: RuleSet, options: { bundle?: boolean } = {}) {
+function notifierStack(rules: RuleSet, options: { bundle?: boolean; reservedConcurrency?: number } = {}) {
   const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addNagPacks(app);
   const stack = new Stack(app, 'NotifierOnly', { env: { account: '123456789012', region: 'eu-west-2' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
   const topic = new EncryptedTopic(stack, 'OnCall', { displayName: 'on-call', key });
   const table = new AlertsTable(stack, 'Alerts');
   const secret = secretsmanager.Secret.fromSecretNameV2(stack, 'Slack', 'uia/slack-bot-token');
+  const testAlerts = new TestAlertIngress(stack, 'TestAlerts', { namePrefix: rules.namePrefix });
   const notifier = new Notifier(stack, 'Notifier', {
     ruleSet: rules,
     topic: topic.topic,
     key,
     table: table.table,
     secret,
+    testAlertBus: testAlerts.bus,
+    ...(options.reservedConcurrency === undefined
+      ? {}
+      : { reservedConcurrency: options.reservedConcurrency }),
   });
   return { app, stack, notifier };
 }
@@ -64,22 +74,67 @@ describe('notifier in the alerting stack', () => {
     dlq = logicalId(template, 'AWS::SQS::Queue', 'NotifierDeadLetters');
   });
 
-  it('listens with exactly the patterns rules/names.ts derives, one rule per kind', () => {
+  it('listens with exactly the patterns rules/names.ts derives, one rule per kind, each naming the account', () => {
+    const bus = { Ref: logicalId(template, 'AWS::Events::EventBus', 'TestAlertsBus') };
     const expected = [
-      { name: eventRuleName('uia', 'alarms'), pattern: alarmEventPattern(ruleSet) },
-      { name: eventRuleName('uia', 'insights'), pattern: insightEventPattern(ruleSet) },
-      { name: eventRuleName('uia', 'test-alerts'), pattern: testAlertEventPattern(ruleSet) },
+      { name: eventRuleName('uia', 'alarms'), pattern: alarmEventPattern(ruleSet, ACCOUNT), bus: undefined },
+      {
+        name: eventRuleName('uia', 'insights'),
+        pattern: insightEventPattern(ruleSet, ACCOUNT),
+        bus: undefined,
+      },
+      { name: eventRuleName('uia', 'test-alerts'), pattern: testAlertEventPattern(ruleSet, ACCOUNT), bus },
     ];
     const rules = Object.values(template.findResources('AWS::Events::Rule') as Resources).filter((r) =>
       String(r.Properties.Name).startsWith('uia--'),
     );
-    expect(rules.map((r) => ({ name: r.Properties.Name, pattern: r.Properties.EventPattern }))).toEqual(
-      expected,
-    );
+    expect(
+      rules.map((r) => ({
+        name: r.Properties.Name,
+        pattern: r.Properties.EventPattern,
+        bus: r.Properties.EventBusName,
+      })),
+    ).toEqual(expected);
+    for (const { pattern } of expected) expect(pattern['account']).toEqual([ACCOUNT]);
     // The shipped rule set names real alarms and groups, so no list is empty.
-    expect((alarmEventPattern(ruleSet).detail as { alarmName: string[] }).alarmName).toContain(
+    expect((alarmEventPattern(ruleSet, ACCOUNT).detail as { alarmName: string[] }).alarmName).toContain(
       'uia--registered-user-faults--trace-count',
     );
+  });
+
+  it('tells the function which accounts are its own', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ EVENT_SOURCE_ACCOUNTS: ACCOUNT }) },
+    });
+  });
+
+  it('puts test alerts on their own bus, whose policy admits only the sender role', () => {
+    const join = (tail: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, tail]] });
+    const busArn = join(`:events:us-east-1:${ACCOUNT}:event-bus/uia-test-alerts`);
+    const roleArn = join(`:iam::${ACCOUNT}:role/uia-test-alert-sender`);
+    template.hasResourceProperties('AWS::Events::EventBus', {
+      Name: 'uia-test-alerts',
+      Policy: testAlertBusPolicy({ busArn: busArn as never, senderRoleArn: roleArn as never }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'uia-test-alert-sender',
+      MaxSessionDuration: 3600,
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: join(`:iam::${ACCOUNT}:root`) },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'PutTestAlerts',
+          PolicyDocument: { Statement: [{ Action: 'events:PutEvents', Effect: 'Allow', Resource: busArn }] },
+        },
+      ],
+    });
   });
 
   it('gives every rule target a retry policy and the DLQ', () => {
@@ -152,6 +207,28 @@ describe('notifier in the alerting stack', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'uia-incidents' });
   });
 
+  it('reserves concurrency for the notifier, so nothing else in the account can starve a page', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Notifier'),
+      ReservedConcurrentExecutions: NOTIFIER_RESERVED_CONCURRENCY,
+    });
+    expect(NOTIFIER_RESERVED_CONCURRENCY).toBe(10);
+    const none = Template.fromStack(notifierStack(ruleSet, { reservedConcurrency: 0 }).stack);
+    const fn = Object.values(none.findResources('AWS::Lambda::Function') as Resources).find((r) =>
+      String(r.Properties.Description).startsWith('Notifier'),
+    );
+    expect(fn?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    // The deploy-time switch for accounts that cannot reserve any.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], notifierReservedConcurrency: '0' } });
+    const viaContext = Object.values(
+      Template.fromStack(buildApp(app).alerting).findResources('AWS::Lambda::Function') as Resources,
+    ).find((r) => String(r.Properties.Description).startsWith('Notifier'));
+    expect(viaContext?.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(() =>
+      buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [], notifierReservedConcurrency: 'lots' } })),
+    ).toThrow(/expected a whole number/);
+  });
+
   it('grants exactly the actions the code uses, each on its one resource', () => {
     const statements = statementsOf(template, 'NotifierRole');
     const ref = (type: string, prefix: string) => ({ Ref: logicalId(template, type, prefix) });
@@ -164,6 +241,12 @@ describe('notifier in the alerting stack', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
         Effect: 'Allow',
         Resource: arn('AWS::DynamoDB::GlobalTable', 'AlertsTable'),
+      },
+      {
+        Action: 'dynamodb:UpdateItem',
+        Effect: 'Allow',
+        Resource: arn('AWS::DynamoDB::GlobalTable', 'AlertsTable'),
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TESTLIMIT#*'] } },
       },
     ]);
     expect(by('sns:')).toEqual([
@@ -218,6 +301,7 @@ describe('notifier in the alerting stack', () => {
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
         'events:PutEvents',
         'kms:Decrypt',
         'kms:GenerateDataKey',
@@ -248,6 +332,22 @@ describe('notifier in the alerting stack', () => {
     );
     expect(statements.filter((st) => JSON.stringify(st.Principal).includes('cloudwatch'))).toEqual([]);
   });
+
+  it('lets CloudWatch use the topic key only with this account and named alarms as the source', () => {
+    const keyStatements = (
+      Object.values(template.findResources('AWS::KMS::Key') as Resources)[0]!.Properties.KeyPolicy as {
+        Statement: Statement[];
+      }
+    ).Statement.filter((s) => JSON.stringify(s.Principal).includes('Service'));
+    expect(keyStatements.length).toBeGreaterThan(0);
+    for (const statement of keyStatements) {
+      expect(statement.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+      expect(statement.Condition).toMatchObject({
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': expect.anything() },
+      });
+    }
+  });
 });
 
 describe('notifier construct', () => {
@@ -259,7 +359,7 @@ describe('notifier construct', () => {
         return { ...rest, group: { ...r.group, insightNotifications: false } };
       }),
     };
-    expect(notifierEventPatterns(noAlarms).map((p) => p.kind)).toEqual(['test-alerts']);
+    expect(notifierEventPatterns(noAlarms, ACCOUNT).map((p) => p.kind)).toEqual(['test-alerts']);
     const template = Template.fromStack(notifierStack(noAlarms).stack);
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', { Name: 'uia--test-alerts' });
@@ -275,6 +375,8 @@ describe('notifier construct', () => {
     expect(acknowledged.map(([id]) => id).sort()).toEqual([
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions::AwsSolutions-SQS3',
+      'Serverless::Serverless-LambdaDLQ',
+      'Serverless::Serverless-SQSRedrivePolicy',
     ]);
     expect(acknowledged.every(([, reason]) => reason.length > 40)).toBe(true);
   });

@@ -1,9 +1,9 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CART_TABLE_KEYS } from '../functions/cart/cart-store';
-import { SHOP_FUNCTIONS, ShopStack, type ShopStackProps } from './shop-stack';
+import { addNagPacks } from './nag';
+import { DEFAULT_API_THROTTLE, SHOP_FUNCTIONS, ShopStack, type ShopStackProps } from './shop-stack';
 
 const env = { account: '123456789012', region: 'us-east-1' };
 
@@ -63,6 +63,39 @@ describe('ShopStack', () => {
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
       MethodSettings: Match.arrayWith([Match.objectLike({ LoggingLevel: 'ERROR', HttpMethod: '*' })]),
     });
+  });
+
+  it('throttles the stage below the account-wide default', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: DEFAULT_API_THROTTLE.rateLimit,
+          ThrottlingBurstLimit: DEFAULT_API_THROTTLE.burstLimit,
+        }),
+      ]),
+    });
+    const custom = synth({ throttle: { rateLimit: 5, burstLimit: 10 } }).template;
+    custom.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }),
+      ]),
+    });
+  });
+
+  it('lets the storefront client sign in with SRP and refresh, and nothing else: no OAuth flow, callback or scope', () => {
+    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient')) as Resource[];
+    expect(clients).toHaveLength(1);
+    const props = clients[0]!.Properties;
+    expect(props['ExplicitAuthFlows']).toEqual(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']);
+    for (const absent of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs']) {
+      expect(props[absent], absent).toBeUndefined();
+    }
+    expect(props['AllowedOAuthFlowsUserPoolClient']).not.toBe(true);
+    expect(props['GenerateSecret']).toBe(false);
+    expect(props['PreventUserExistenceErrors']).toBe('ENABLED');
+    expect(props['EnableTokenRevocation']).toBe(true);
   });
 
   it('lets each function perform exactly its handler’s table actions, never dynamodb:*', () => {
@@ -134,11 +167,11 @@ describe('ShopStack', () => {
 describe('ShopStack under cdk-nag', () => {
   // Bundles all seven functions with esbuild: slow on a busy machine, hence the longer timeout.
   it(
-    'passes AwsSolutions with every acknowledgement reasoned (synth throws on any finding)',
+    'passes AwsSolutions and Serverless with every acknowledgement reasoned (synth throws on any finding)',
     { timeout: 120_000 },
     () => {
       const app = new App();
-      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      addNagPacks(app);
       const stack = new ShopStack(app, 'ShopNag', { env });
       expect(() => app.synth()).not.toThrow();
       const acknowledged = stack.node
@@ -152,7 +185,7 @@ describe('ShopStack under cdk-nag', () => {
 
   it('fails synth when a finding is not acknowledged (the check is live)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    addNagPacks(app);
     const stack = new ShopStack(app, 'ShopUnacked', { env });
     stack.table.grant(stack.functions.get('ListCart')!, 'dynamodb:*');
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);

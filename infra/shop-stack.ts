@@ -6,7 +6,7 @@
  * Cart routes accept anonymous callers on purpose (the shop works before sign-in); the handlers
  * verify any token themselves. Checkout and migrate also sit behind a Cognito authorizer.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -18,6 +18,7 @@ import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { ESM_BUNDLE, LAMBDA_RUNTIME, bundlingOptions } from './constructs/bundling';
+import { acknowledgeNag } from './nag';
 
 export type CartTableAction =
   'dynamodb:Query' | 'dynamodb:UpdateItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem';
@@ -139,7 +140,25 @@ export interface ShopStackProps extends StackProps {
    * and region should own it. @default true
    */
   apiGatewayCloudWatchRole?: boolean;
+  /** Stage-wide request limit. @default {@link DEFAULT_API_THROTTLE} */
+  throttle?: ApiThrottle;
 }
+
+export interface ApiThrottle {
+  /** Steady requests per second across all routes of the stage. */
+  rateLimit: number;
+  /** Requests the stage accepts at once above the rate (token bucket size). */
+  burstLimit: number;
+}
+
+/**
+ * API Gateway's default is the account's regional limit (10,000 requests/s, burst 5,000), shared
+ * by every API in the region: one runaway client of the shop could starve the other APIs, and
+ * with `cart-all-requests` sampling every cart request, each request is also an X-Ray trace
+ * bought. 100/s (burst 200) is ten times the sample shop's load; raise it with real traffic.
+ * Callers over the limit get 429 Too Many Requests from API Gateway, before any Lambda runs.
+ */
+export const DEFAULT_API_THROTTLE: ApiThrottle = { rateLimit: 100, burstLimit: 200 };
 
 export class ShopStack extends Stack {
   readonly api: apigw.RestApi;
@@ -179,20 +198,27 @@ export class ShopStack extends Stack {
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       removalPolicy,
     });
-    Validations.of(this.userPool).acknowledge(
-      {
-        id: 'AwsSolutions-COG2',
-        reason: 'Shoppers may enable TOTP MFA; requiring it would block anonymous-first checkout.',
-      },
-      {
-        id: 'AwsSolutions-COG8',
-        reason: 'Threat protection needs the Plus feature plan; out of scope for the sample shop.',
-      },
+    acknowledgeNag(
+      this.userPool,
+      'AwsSolutions',
+      'COG2',
+      'Shoppers may enable TOTP MFA; requiring it would block anonymous-first checkout.',
     );
+    acknowledgeNag(
+      this.userPool,
+      'AwsSolutions',
+      'COG8',
+      'Threat protection needs the Plus feature plan; out of scope for the sample shop.',
+    );
+    // The storefront signs in with SRP and refreshes tokens; it has no hosted UI, so no OAuth flow,
+    // callback URL or scope (the CDK default would allow implicit and code grants to example.com
+    // with the aws.cognito.signin.user.admin scope, which lets a token edit its own user).
     this.userPoolClient = this.userPool.addClient('Storefront', {
       authFlows: { userSrp: true },
+      disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
     });
 
     this.api = this.restApi(props, retention);
@@ -219,14 +245,13 @@ export class ShopStack extends Stack {
           ...(spec.signedInOnly && { authorizer, authorizationType: apigw.AuthorizationType.COGNITO }),
         });
       if (!spec.signedInOnly) {
-        Validations.of(method).acknowledge(
-          {
-            id: 'AwsSolutions-APIG4',
-            reason:
-              'Browsing and the cart work before sign-in (cartId cookie); the handler verifies any token itself.',
-          },
-          { id: 'AwsSolutions-COG4', reason: 'Anonymous route by design; see AwsSolutions-APIG4.' },
+        acknowledgeNag(
+          method,
+          'AwsSolutions',
+          'APIG4',
+          'Browsing and the cart work before sign-in (cartId cookie); the handler verifies any token itself.',
         );
+        acknowledgeNag(method, 'AwsSolutions', 'COG4', 'Anonymous route by design; see AwsSolutions-APIG4.');
       }
     }
     this.functions = functions;
@@ -251,6 +276,8 @@ export class ShopStack extends Stack {
         stageName: props.stageName ?? 'prod',
         tracingEnabled: true,
         metricsEnabled: true,
+        throttlingRateLimit: (props.throttle ?? DEFAULT_API_THROTTLE).rateLimit,
+        throttlingBurstLimit: (props.throttle ?? DEFAULT_API_THROTTLE).burstLimit,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -276,22 +303,24 @@ export class ShopStack extends Stack {
       }),
     });
     if (props.apiGatewayCloudWatchRole ?? true) {
-      Validations.of(api).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-        reason:
-          "API Gateway's account logging role uses the AWS-managed push-to-CloudWatch policy by design.",
-      });
+      acknowledgeNag(
+        api,
+        'AwsSolutions',
+        'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        "API Gateway's account logging role uses the AWS-managed push-to-CloudWatch policy by design.",
+      );
     }
-    Validations.of(api).acknowledge(
-      {
-        id: 'AwsSolutions-APIG3',
-        reason: 'No WAF in front of the sample shop; add a web ACL before real traffic.',
-      },
-      {
-        id: 'AwsSolutions-APIG2',
-        reason:
-          'Path parameters are validated by API Gateway; bodies by zod in the handler, which returns field-level JSON errors (a body model would duplicate it with vaguer errors).',
-      },
+    acknowledgeNag(
+      api,
+      'AwsSolutions',
+      'APIG3',
+      'No WAF in front of the sample shop; add a web ACL before real traffic (stage throttling bounds the load meanwhile).',
+    );
+    acknowledgeNag(
+      api,
+      'AwsSolutions',
+      'APIG2',
+      'Path parameters are validated by API Gateway; bodies by zod in the handler, which returns field-level JSON errors (a body model would duplicate it with vaguer errors).',
     );
     return api;
   }
@@ -337,10 +366,18 @@ export class ShopStack extends Stack {
       bundling: bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk !== false }),
     });
     // Tracing.ACTIVE grants xray:PutTraceSegments/PutTelemetryRecords, which take no resource ARN.
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
-    });
+    acknowledgeNag(
+      role,
+      'AwsSolutions',
+      'IAM5[Resource::*]',
+      'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
+    );
+    acknowledgeNag(
+      fn,
+      'Serverless',
+      'LambdaDLQ',
+      'Invoked synchronously by API Gateway: a dead-letter queue only receives asynchronous invocations, and a failed request is already a 5xx fault the alerting sees.',
+    );
     return fn;
   }
 }

@@ -174,6 +174,37 @@ describe('event bus', () => {
     expect(target.seen).toEqual([]);
   });
 
+  it('delivers only to targets on the bus the event was put on, as each rule belongs to one bus', async () => {
+    const bus = createEventBus({ busNames: ['default', 'uia-test-alerts'] });
+    const onDefault = flaky(0);
+    const onTests = flaky(0);
+    bus.addTarget({ id: 'default-rule', pattern: alarmPattern, handler: onDefault.handler });
+    bus.addTarget({
+      id: 'test-rule',
+      busName: 'uia-test-alerts',
+      pattern: alarmPattern,
+      handler: onTests.handler,
+    });
+    await bus.put(alarm(bus));
+    await bus.put(alarm(bus), undefined, 'uia-test-alerts');
+    expect(onDefault.seen).toHaveLength(1);
+    expect(onTests.seen).toHaveLength(1);
+    const results = putEntries(bus, [
+      {
+        EventBusName: 'uia-test-alerts',
+        Source: 'uia.alerting',
+        DetailType: 'CloudWatch Alarm State Change',
+        Detail: '{}',
+      },
+    ]);
+    expect(results).toEqual([{ EventId: expect.any(String) }]);
+    await bus.idle();
+    expect(onTests.seen).toHaveLength(1 + 0); // the pattern wants source aws.cloudwatch
+    expect(() =>
+      createEventBus({ busPolicies: { nowhere: { Version: '2012-10-17', Statement: [] } } }),
+    ).toThrow(/policy for unknown bus "nowhere"/);
+  });
+
   it('refuses a target whose pattern EventBridge would refuse', () => {
     const bus = createEventBus();
     expect(() => bus.addTarget({ id: 'bad', pattern: { source: 'aws.xray' }, handler: () => {} })).toThrow(

@@ -5,17 +5,33 @@
  * - a handler that throws is retried (Lambda's async default: 2 retries), then the event
  *   goes to a dead-letter list with the error, like an on-failure destination.
  *
- * `startEventBridgeServer()` puts the same bus behind `PutEvents` (AWS JSON 1.1,
+ * Several named buses (EventBridge's `default` plus custom ones); a target listens on one bus,
+ * as an EventBridge rule does, and a bus may carry a resource policy.
+ *
+ * `startEventBridgeServer()` puts the same buses behind `PutEvents` (AWS JSON 1.1,
  * `X-Amz-Target: AWSEvents.PutEvents`) for `@aws-sdk/client-eventbridge`, with
  * EventBridge's per-entry errors: `aws.*` sources are reserved for AWS
  * (`NotAuthorizedForSourceException`), Detail must be a JSON object (`MalformedDetail`).
+ *
+ * Callers are principals: the SigV4 access key id of each request (the `Credential=` of its
+ * `Authorization` header) maps to a principal with identity policies, standing in for IAM's
+ * authentication (signatures are not verified). Each bus a request names is authorized as IAM
+ * would (local/iam-policy.ts) against the caller and the bus policy; a refusal fails the whole
+ * request with HTTP 400 `AccessDeniedException` and IAM's message ("User: … is not authorized to
+ * perform: events:PutEvents on resource: … with an explicit deny in a resource-based policy"),
+ * as EventBridge answers a caller it does not authorize (docs/security.md). Without a principal
+ * table every key is an account administrator allowed `events:*` on `*` (what tests of other
+ * things need); an unknown key with a table is `UnrecognizedClientException`.
  */
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { PUT_EVENTS, eventBusArn, type PolicyDocumentJson } from '../rules/test-alert-access';
 import { compileEventPattern, type EventMatcher, type EventPattern } from './event-pattern';
+import { authorize, userPrincipal, type LocalPrincipal } from './iam-policy';
 import {
   awsJsonError,
   awsJsonReply,
+  header,
   jsonRpcOperation,
   parseJsonObject,
   sleep,
@@ -42,6 +58,8 @@ export interface DuplicateOptions {
 
 export interface EventTarget {
   id: string;
+  /** The bus the rule is on. @default 'default' */
+  busName?: string;
   pattern: EventPattern;
   handler: EventHandler;
   retry?: Partial<RetryPolicy>;
@@ -68,6 +86,8 @@ export interface EventBusOptions {
   region?: string;
   /** Bus names `PutEvents` accepts (default `['default']`). */
   busNames?: string[];
+  /** Resource policies by bus name; a bus without one is governed by callers' own policies only. */
+  busPolicies?: Record<string, PolicyDocumentJson>;
   retry?: Partial<RetryPolicy>;
   duplicates?: Partial<DuplicateOptions>;
   clock?: () => Date;
@@ -77,9 +97,11 @@ export interface EventBus {
   account: string;
   region: string;
   busNames: readonly string[];
+  busArn(busName: string): string;
+  busPolicy(busName: string): PolicyDocumentJson | undefined;
   addTarget(target: EventTarget): () => void;
-  /** Delivers to every matching target; resolves when all copies and retries are done. */
-  put(event: BusEvent, duplicates?: Partial<DuplicateOptions>): Promise<Delivery[]>;
+  /** Delivers to every matching target on the bus; resolves when all copies and retries are done. */
+  put(event: BusEvent, duplicates?: Partial<DuplicateOptions>, busName?: string): Promise<Delivery[]>;
   /** Builds a full event from source, detail type and detail, as EventBridge would. */
   event(fields: {
     source: string;
@@ -148,21 +170,29 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     return results;
   }
 
+  const busNames = options.busNames ?? ['default'];
+  for (const name of Object.keys(options.busPolicies ?? {})) {
+    if (!busNames.includes(name)) throw new Error(`policy for unknown bus "${name}"`);
+  }
   return {
     account,
     region,
-    busNames: options.busNames ?? ['default'],
+    busNames,
+    busArn: (name) => eventBusArn('aws', region, account, name),
+    busPolicy: (name) => options.busPolicies?.[name],
     addTarget(target) {
       if (targets.has(target.id)) throw new Error(`target "${target.id}" is already registered`);
       targets.set(target.id, { target, matches: compileEventPattern(target.pattern) });
       return () => targets.delete(target.id);
     },
-    put(event, override) {
+    put(event, override, busName = 'default') {
       events.push(event);
       const dup = { ...duplicates, ...override };
       if (!Number.isInteger(dup.copies) || dup.copies < 1)
         throw new RangeError('copies must be a positive integer');
-      const matching = [...targets.values()].filter(({ matches }) => matches(event));
+      const matching = [...targets.values()].filter(
+        ({ target, matches }) => (target.busName ?? 'default') === busName && matches(event),
+      );
       const work = Promise.all(matching.map(({ target }) => deliverTo(target, event, dup))).then((r) =>
         r.flat(),
       );
@@ -235,9 +265,14 @@ export function putEntries(bus: EventBus, entries: PutEventsEntry[]): PutEventsR
       resources: entry.Resources ?? [],
       ...(entry.Time === undefined ? {} : { time: new Date(entry.Time * 1000) }),
     });
-    void bus.put(event);
+    void bus.put(event, undefined, busNameOf(entry));
     return { EventId: event.id };
   });
+}
+
+/** `EventBusName` may be a name or an ARN; absent means `default`. */
+function busNameOf(entry: PutEventsEntry): string {
+  return (entry.EventBusName ?? 'default').replace(/^arn:aws[a-z-]*:events:[^:]*:\d*:event-bus\//, '');
 }
 
 function entryProblem(bus: EventBus, entry: PutEventsEntry): PutEventsResultEntry | undefined {
@@ -261,10 +296,7 @@ function entryProblem(bus: EventBus, entry: PutEventsEntry): PutEventsResultEntr
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
-  const busName = (entry.EventBusName ?? 'default').replace(
-    /^arn:aws[a-z-]*:events:[^:]*:\d*:event-bus\//,
-    '',
-  );
+  const busName = busNameOf(entry);
   if (!bus.busNames.includes(busName)) {
     return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${busName} does not exist.` };
   }
@@ -283,8 +315,46 @@ function entrySize(entry: PutEventsEntry): number {
   );
 }
 
-export async function startEventBridgeServer(bus: EventBus): Promise<EventBridgeServer> {
+export interface EventBridgeServerOptions {
+  /** Principals by access key id; omitted: every key is an administrator of the bus's account. */
+  principals?: Record<string, LocalPrincipal>;
+}
+
+/** The access key id a SigV4 `Authorization` header was signed with. */
+export function accessKeyIdOf(request: HttpRequest): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(header(request, 'authorization') ?? '')?.[1];
+}
+
+export async function startEventBridgeServer(
+  bus: EventBus,
+  options: EventBridgeServerOptions = {},
+): Promise<EventBridgeServer> {
   const calls: Array<{ entries: PutEventsEntry[]; results: PutEventsResultEntry[] }> = [];
+  const administrator = userPrincipal(bus.account, 'local-administrator', [
+    { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'events:*', Resource: '*' }] },
+  ]);
+
+  function caller(request: HttpRequest): LocalPrincipal | undefined {
+    if (options.principals === undefined) return administrator;
+    const key = accessKeyIdOf(request);
+    return key === undefined ? undefined : options.principals[key];
+  }
+
+  /** IAM's verdict for every bus the request names; the first refusal fails the whole request. */
+  function refusal(principal: LocalPrincipal, entries: PutEventsEntry[]): HttpReply | undefined {
+    const names = [...new Set(entries.map(busNameOf))].filter((name) => bus.busNames.includes(name));
+    for (const name of names) {
+      const decision = authorize({
+        principal,
+        action: PUT_EVENTS,
+        resource: bus.busArn(name),
+        resourceAccount: bus.account,
+        resourcePolicy: bus.busPolicy(name),
+      });
+      if (!decision.allowed) return awsJsonError(400, 'AccessDeniedException', decision.message);
+    }
+    return undefined;
+  }
 
   function handle(request: HttpRequest): HttpReply {
     const operation = jsonRpcOperation(request, 'AWSEvents');
@@ -305,6 +375,16 @@ export async function startEventBridgeServer(bus: EventBus): Promise<EventBridge
       );
     }
     const typed = entries as PutEventsEntry[];
+    const principal = caller(request);
+    if (principal === undefined) {
+      return awsJsonError(
+        400,
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+      );
+    }
+    const denied = refusal(principal, typed);
+    if (denied) return denied;
     if (typed.reduce((sum, e) => sum + entrySize(e), 0) > MAX_PUT_EVENTS_BYTES) {
       return awsJsonError(
         400,

@@ -129,6 +129,7 @@ describe('event pattern matching', () => {
 
 describe("the rule set's deployed patterns (rules/names.ts)", () => {
   const prefix = ruleSet.namePrefix;
+  const ACCOUNT = String(event.account);
   const alarmRule = ruleSet.rules.find((r) => r.alarm);
   const insightRule = ruleSet.rules.find((r) => r.group.insights && r.group.insightNotifications);
   if (!alarmRule || !insightRule) throw new Error('the rule set needs an alarm rule and an insight rule');
@@ -155,41 +156,75 @@ describe("the rule set's deployed patterns (rules/names.ts)", () => {
   const cases: Array<[string, EventPattern, unknown, boolean]> = [
     [
       'alarm of one of our rules',
-      alarmEventPattern(ruleSet),
+      alarmEventPattern(ruleSet, ACCOUNT),
       alarmEvent(alarmName(prefix, alarmRule.id)),
       true,
     ],
-    ['alarm of a foreign alarm', alarmEventPattern(ruleSet), alarmEvent('ServerCpuTooHigh'), false],
+    ['alarm of a foreign alarm', alarmEventPattern(ruleSet, ACCOUNT), alarmEvent('ServerCpuTooHigh'), false],
     [
       'our alarm name from another source',
-      alarmEventPattern(ruleSet),
+      alarmEventPattern(ruleSet, ACCOUNT),
       alarmEvent(alarmName(prefix, alarmRule.id), 'uia.alerting'),
       false,
     ],
     [
       'another deployment prefix',
-      alarmEventPattern(ruleSet),
+      alarmEventPattern(ruleSet, ACCOUNT),
       alarmEvent(alarmName(`${prefix}-dev`, alarmRule.id)),
       false,
     ],
     [
       'insight of one of our groups',
-      insightEventPattern(ruleSet),
+      insightEventPattern(ruleSet, ACCOUNT),
       insightEvent(groupName(prefix, insightRule.id)),
       true,
     ],
-    ['insight of the Default group', insightEventPattern(ruleSet), insightEvent('Default'), false],
+    ['insight of the Default group', insightEventPattern(ruleSet, ACCOUNT), insightEvent('Default'), false],
     [
       'an alarm event against the insight pattern',
-      insightEventPattern(ruleSet),
+      insightEventPattern(ruleSet, ACCOUNT),
       alarmEvent(alarmName(prefix, alarmRule.id)),
       false,
     ],
-    ['test alert on our source', testAlertEventPattern(ruleSet), testAlert(projectEventSource(prefix)), true],
-    ['test alert on a foreign source', testAlertEventPattern(ruleSet), testAlert('other.alerting'), false],
+    [
+      'test alert on our source',
+      testAlertEventPattern(ruleSet, ACCOUNT),
+      testAlert(projectEventSource(prefix)),
+      true,
+    ],
+    [
+      'our alarm from another account',
+      alarmEventPattern(ruleSet, ACCOUNT),
+      { ...alarmEvent(alarmName(prefix, alarmRule.id)), account: '999999999999' },
+      false,
+    ],
+    [
+      'our alarm from a listed cross-account source',
+      alarmEventPattern({ ...ruleSet, accounts: { additionalEventSources: ['999999999999'] } }, ACCOUNT),
+      { ...alarmEvent(alarmName(prefix, alarmRule.id)), account: '999999999999' },
+      true,
+    ],
+    [
+      'our insight from another account',
+      insightEventPattern(ruleSet, ACCOUNT),
+      { ...insightEvent(groupName(prefix, insightRule.id)), account: '999999999999' },
+      false,
+    ],
+    [
+      'a test alert from another account, even a listed one',
+      testAlertEventPattern({ ...ruleSet, accounts: { additionalEventSources: ['999999999999'] } }, ACCOUNT),
+      { ...testAlert(projectEventSource(prefix)), account: '999999999999' },
+      false,
+    ],
+    [
+      'test alert on a foreign source',
+      testAlertEventPattern(ruleSet, ACCOUNT),
+      testAlert('other.alerting'),
+      false,
+    ],
     [
       'incident update on our source',
-      testAlertEventPattern(ruleSet),
+      testAlertEventPattern(ruleSet, ACCOUNT),
       testAlert(projectEventSource(prefix), 'Incident Updated'),
       false,
     ],
@@ -200,7 +235,7 @@ describe("the rule set's deployed patterns (rules/names.ts)", () => {
   });
 
   it('matches the alarm of every rule that defines one and no other', () => {
-    const matcher = compileEventPattern(alarmEventPattern(ruleSet));
+    const matcher = compileEventPattern(alarmEventPattern(ruleSet, ACCOUNT));
     for (const rule of ruleSet.rules) {
       expect(matcher(alarmEvent(alarmName(prefix, rule.id)))).toBe(rule.alarm !== undefined);
     }

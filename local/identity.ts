@@ -25,8 +25,8 @@ export interface LocalUser {
 }
 
 export interface MintOptions {
-  /** Seconds until `exp`; negative mints an already expired token. Default 3600. */
-  expiresIn?: number;
+  /** Seconds until `exp`; negative mints an already expired token; `null` leaves `exp` out. Default 3600. */
+  expiresIn?: number | null;
   issuer?: string;
   clientId?: string;
   tokenUse?: 'id' | 'access';
@@ -56,6 +56,8 @@ export interface LocalIdentity {
   readonly forged: {
     wrongKey(user: LocalUser): string;
     expired(user: LocalUser): string;
+    /** Correctly signed, but without `exp`: it would never expire. */
+    noExpiry(user: LocalUser): string;
     wrongAudience(user: LocalUser): string;
     otherPool(user: LocalUser): string;
     algNone(user: LocalUser): string;
@@ -122,7 +124,7 @@ export async function startLocalIdentity(options: LocalIdentityOptions = {}): Pr
     const tokenUse = opts.tokenUse ?? defaultUse;
     const alg = opts.alg ?? 'RS256';
     const iat = Math.floor(now() / 1000);
-    const exp = iat + (opts.expiresIn ?? 3600);
+    const exp = opts.expiresIn === null ? undefined : iat + (opts.expiresIn ?? 3600);
     const client = opts.clientId ?? clientId;
     const common = {
       sub: user.sub,
@@ -130,7 +132,7 @@ export async function startLocalIdentity(options: LocalIdentityOptions = {}): Pr
       token_use: tokenUse,
       auth_time: iat,
       iat,
-      exp,
+      ...(exp === undefined ? {} : { exp }),
       jti: randomUUID(),
       origin_jti: randomUUID(),
     };
@@ -168,6 +170,7 @@ export async function startLocalIdentity(options: LocalIdentityOptions = {}): Pr
     forged: {
       wrongKey: (user) => mint(user, 'id', { signWith: 'stranger' }),
       expired: (user) => mint(user, 'id', { expiresIn: -60 }),
+      noExpiry: (user) => mint(user, 'id', { expiresIn: null }),
       wrongAudience: (user) => mint(user, 'id', { clientId: 'someone-elses-client' }),
       otherPool: (user) =>
         mint(user, 'id', { issuer: `https://cognito-idp.${region}.amazonaws.com/${region}_OtherPool9` }),

@@ -2,12 +2,14 @@
  * The project's rule set. `ruleSetDefinition` is the raw input (tests and the CLI validate
  * it with a clock); `ruleSet` is the validated value the notifier, digest and infra use.
  */
+import { accounts } from './accounts';
 import { catalog } from './catalog';
 import { defineRuleSet } from './define';
 import { digest } from './digest';
 import { loadRuleSet } from './load';
 import { routing } from './routing';
 import { sampling } from './sampling';
+import { testAlerts } from './test-alerts';
 
 export const ruleSetDefinition = defineRuleSet({
   namePrefix: 'uia',
@@ -15,6 +17,8 @@ export const ruleSetDefinition = defineRuleSet({
   routing,
   digest,
   sampling,
+  accounts,
+  testAlerts,
 });
 
 export const ruleSet = loadRuleSet(ruleSetDefinition);

@@ -6,16 +6,21 @@ import {
   alarmEventPattern,
   alarmName,
   alarmNameFromArn,
+  eventSourceAccounts,
   eventRuleName,
   groupName,
   groupNameFromArn,
   insightEventPattern,
   namesFor,
+  opsAlarmName,
   ruleForAlarmName,
   ruleForGroupArn,
   ruleForGroupName,
   ruleIdFromAlarmName,
   ruleIdFromGroupName,
+  testAlertBusName,
+  testAlertEventPattern,
+  testAlertSenderRoleName,
 } from './names';
 
 describe('rules/names', () => {
@@ -67,18 +72,49 @@ describe('rules/names', () => {
     expect(groupNameFromArn('arn:aws:s3:::bucket')).toBeUndefined();
   });
 
-  it('builds EventBridge patterns that name only our alarms and groups', () => {
-    expect(alarmEventPattern(ruleSet)).toEqual({
+  it('builds EventBridge patterns that name only our alarms and groups, from our accounts', () => {
+    expect(alarmEventPattern(ruleSet, '123456789012')).toEqual({
+      account: ['123456789012'],
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
       detail: {
         alarmName: ['uia--slow-registered-users--trace-count', 'uia--registered-user-faults--trace-count'],
       },
     });
-    expect(insightEventPattern(ruleSet)).toEqual({
+    expect(insightEventPattern(ruleSet, '123456789012')).toEqual({
+      account: ['123456789012'],
       source: ['aws.xray'],
       'detail-type': ['AWS X-Ray Insight Update'],
       detail: { GroupName: ['uia--registered-users', 'uia--anonymous-users', 'uia--registered-user-faults'] },
     });
+    expect(testAlertEventPattern(ruleSet, '123456789012')).toEqual({
+      account: ['123456789012'],
+      source: ['uia.alerting'],
+      'detail-type': ['Test Alert'],
+    });
+  });
+
+  it('adds listed cross-account sources to alarm and Insight patterns, own account first, but never to test alerts', () => {
+    const crossAccount = {
+      ...ruleSet,
+      accounts: { additionalEventSources: ['210987654321', '123456789012'] },
+    };
+    expect(eventSourceAccounts(crossAccount, '123456789012')).toEqual(['123456789012', '210987654321']);
+    expect(alarmEventPattern(crossAccount, '123456789012')['account']).toEqual([
+      '123456789012',
+      '210987654321',
+    ]);
+    expect(insightEventPattern(crossAccount, '123456789012')['account']).toEqual([
+      '123456789012',
+      '210987654321',
+    ]);
+    expect(testAlertEventPattern(crossAccount, '123456789012')['account']).toEqual(['123456789012']);
+  });
+
+  it('names the test-alert bus, its sender role and the ops alarms apart from every rule name', () => {
+    expect(testAlertBusName('uia')).toBe('uia-test-alerts');
+    expect(testAlertSenderRoleName('uia')).toBe('uia-test-alert-sender');
+    expect(opsAlarmName('uia', 'notifier-dead-letters')).toBe('uia--ops--notifier-dead-letters');
+    expect(ruleForAlarmName(ruleSet, opsAlarmName('uia', 'notifier-dead-letters'))).toBeUndefined();
   });
 });

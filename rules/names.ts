@@ -52,6 +52,27 @@ export function incidentBusName(prefix: string): string {
   return `${prefix}-incidents`;
 }
 
+/**
+ * Alarms about the alerting itself, not a rule's (the notifier's dead-letter queue, operational
+ * alarms): `<prefix>--ops--<name>`. They never end in `--trace-count`, so no rule claims them.
+ */
+export function opsAlarmName(prefix: string, name: string): string {
+  return `${prefix}${SEP}ops${SEP}${name}`;
+}
+
+/**
+ * The bus test alerts travel on: its resource policy admits only the test-alert sender role, so
+ * nobody else in the account can make the notifier page (rules/test-alert-access.ts).
+ */
+export function testAlertBusName(prefix: string): string {
+  return `${prefix}-test-alerts`;
+}
+
+/** The IAM role allowed to put test alerts (`npm run rules -- fire` runs as it). */
+export function testAlertSenderRoleName(prefix: string): string {
+  return `${prefix}-test-alert-sender`;
+}
+
 export type EventRuleKind = 'alarms' | 'insights' | 'test-alerts' | 'digest-schedule';
 
 export function eventRuleName(prefix: string, kind: EventRuleKind): string {
@@ -117,31 +138,44 @@ export function ruleForGroupArn(ruleSet: RuleSet, arn: string): Rule | undefined
 }
 
 /**
- * EventBridge patterns: only our alarms and our groups, so foreign events never wake the
- * notifier. The CDK stack deploys these and the local event bus matches with them.
+ * The accounts whose alarm and Insight events this deployment handles: its own, then those
+ * listed in `accounts.additionalEventSources` (cross-account setups), without repeats.
  */
-export function alarmEventPattern(ruleSet: RuleSet): Record<string, unknown> {
+export function eventSourceAccounts(ruleSet: Pick<RuleSet, 'accounts'>, ownAccount: string): string[] {
+  return [...new Set([ownAccount, ...ruleSet.accounts.additionalEventSources])];
+}
+
+/**
+ * EventBridge patterns: only our alarms and our groups, and only from our accounts, so foreign
+ * events never wake the notifier (it checks the account again: parse.ts). The CDK stack deploys
+ * these and the local event bus matches with them. `ownAccount` is the deployment's account.
+ */
+export function alarmEventPattern(ruleSet: RuleSet, ownAccount: string): Record<string, unknown> {
   const names = ruleSet.rules.flatMap((r) => (r.alarm ? [alarmName(ruleSet.namePrefix, r.id)] : []));
   return {
+    account: eventSourceAccounts(ruleSet, ownAccount),
     source: [ALARM_EVENT.source],
     'detail-type': [ALARM_EVENT.detailType],
     detail: { alarmName: names },
   };
 }
 
-export function insightEventPattern(ruleSet: RuleSet): Record<string, unknown> {
+export function insightEventPattern(ruleSet: RuleSet, ownAccount: string): Record<string, unknown> {
   const names = ruleSet.rules.flatMap((r) =>
     r.group.insights && r.group.insightNotifications ? [groupName(ruleSet.namePrefix, r.id)] : [],
   );
   return {
+    account: eventSourceAccounts(ruleSet, ownAccount),
     source: [INSIGHT_EVENT.source],
     'detail-type': [INSIGHT_EVENT.detailType],
     detail: { GroupName: names },
   };
 }
 
-export function testAlertEventPattern(ruleSet: RuleSet): Record<string, unknown> {
+/** Test alerts only ever come from the deployment's own account (its test-alert bus admits no other). */
+export function testAlertEventPattern(ruleSet: RuleSet, ownAccount: string): Record<string, unknown> {
   return {
+    account: [ownAccount],
     source: [projectEventSource(ruleSet.namePrefix)],
     'detail-type': [TEST_ALERT_DETAIL_TYPE],
   };

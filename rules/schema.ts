@@ -171,6 +171,39 @@ export const samplingRuleSchema = z
   .strict();
 export type SamplingRule = z.output<typeof samplingRuleSchema>;
 
+/** A 12-digit AWS account id. */
+export const accountIdSchema = z.string().regex(/^\d{12}$/, 'an AWS account id is 12 digits');
+
+/**
+ * Whose events the notifier accepts. Its own account always; others only when listed here,
+ * for setups where alarms or Insights of another account are forwarded to this account's bus.
+ * Every EventBridge pattern names these accounts and the parsers ignore the rest.
+ */
+export const accountsSchema = z
+  .object({
+    additionalEventSources: z.array(accountIdSchema).default([]),
+  })
+  .strict();
+export type AccountsConfig = z.output<typeof accountsSchema>;
+
+/**
+ * Test alerts (`npm run rules -- fire`): where they page and how often. A test never pages the
+ * on-call email unless the sender asks for it, and goes to `slackChannel` unless the sender asks
+ * for the rule's own channel.
+ */
+export const testAlertsSchema = z
+  .object({
+    /**
+     * Slack channel (listed in routing) that receives test pages by default. Without one, a test
+     * reaches Slack only when the sender asks for the rule's own route.
+     */
+    slackChannel: z.string().min(1).optional(),
+    /** Test alerts accepted per rule per clock hour (UTC); the rest are logged and ignored. */
+    maxPerRulePerHour: z.number().int().min(1).max(60).default(6),
+  })
+  .strict();
+export type TestAlertsConfig = z.output<typeof testAlertsSchema>;
+
 export const ruleSetSchema = z
   .object({
     /**
@@ -182,6 +215,8 @@ export const ruleSetSchema = z
     routing: routingSchema.default({ slackChannels: [] }),
     digest: digestSchema.default(digestSchema.parse({})),
     sampling: z.array(samplingRuleSchema).default([]),
+    accounts: accountsSchema.default({ additionalEventSources: [] }),
+    testAlerts: testAlertsSchema.default({ maxPerRulePerHour: 6 }),
   })
   .strict();
 

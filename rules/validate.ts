@@ -48,6 +48,18 @@ export function validateRuleSet(ruleSet: RuleSet, options: ValidateOptions = {})
     samplingNames.add(s.name);
   });
 
+  const accounts = new Set<string>();
+  ruleSet.accounts.additionalEventSources.forEach((account, i) => {
+    if (accounts.has(account))
+      setIssue(`accounts.additionalEventSources[${i}]`, `account ${account} is listed twice`);
+    accounts.add(account);
+  });
+
+  const testChannel = ruleSet.testAlerts.slackChannel;
+  if (testChannel !== undefined && !channels.has(testChannel)) {
+    setIssue('testAlerts.slackChannel', `Slack channel "${testChannel}" is not in routing.slackChannels`);
+  }
+
   if (!isTimeZone(ruleSet.digest.timezone)) {
     setIssue('digest.timezone', `unknown IANA time zone "${ruleSet.digest.timezone}"`);
   }

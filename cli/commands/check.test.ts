@@ -16,6 +16,27 @@ describe('rules check', () => {
       /registered-user-faults\s+page\s+uia--registered-user-faults\s+uia--registered-user-faults--trace-count/,
     );
     expect(text).toContain('slow-registered-users: Annotation.username CONTAINS "" AND');
+    expect(text).toContain('Test alerts: #shop-alert-tests, at most 6 per rule per hour');
+    expect(text).toContain("Event accounts: this deployment's");
+  });
+
+  it('refuses a test channel missing from routing and a cross-account source listed twice or malformed', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const broken: RuleSetInput = {
+      ...ruleSetDefinition,
+      testAlerts: { slackChannel: 'nowhere-tests' },
+      accounts: { additionalEventSources: ['210987654321', '210987654321'] },
+    };
+    expect(await run([], { definition: broken, now })).toBe(1);
+    const text = err.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(text).toContain('testAlerts.slackChannel');
+    expect(text).toContain('Slack channel "nowhere-tests" is not in routing.slackChannels');
+    expect(text).toContain('account 210987654321 is listed twice');
+
+    err.mockClear();
+    const malformed: RuleSetInput = { ...ruleSetDefinition, accounts: { additionalEventSources: ['12345'] } };
+    expect(await run([], { definition: malformed, now })).toBe(1);
+    expect(err.mock.calls.map((c) => String(c[0])).join('\n')).toContain('an AWS account id is 12 digits');
   });
 
   it('lists every problem and exits 1', async () => {

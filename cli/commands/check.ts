@@ -71,6 +71,8 @@ export function describeRuleSet(ruleSet: RuleSet): string {
     sampling || '  (none: X-Ray default of 1/s + 5%)',
     '',
     `Digest: ${when} at ${String(d.hour).padStart(2, '0')}:00 ${d.timezone}, ${d.recipients.length} recipient(s), ${d.nameUsers ? 'names users' : 'counts only'}`,
+    `Test alerts: ${ruleSet.testAlerts.slackChannel ? `#${ruleSet.testAlerts.slackChannel}` : 'no test channel'}, at most ${ruleSet.testAlerts.maxPerRulePerHour} per rule per hour`,
+    `Event accounts: this deployment's${ruleSet.accounts.additionalEventSources.map((a) => `, ${a}`).join('')}`,
   ].join('\n');
 }
 

@@ -13,25 +13,37 @@ import { buildPage } from '../../functions/notifier/build-page';
 import { silentLogger } from '../../functions/notifier/ports';
 import { ruleSet } from '../../rules';
 import { compileFilter } from '../../rules/filter';
+import { eventsAdministrator, testAlertBus, testAlertSender } from '../../local/test-alert-bus';
 import { testAlertEventPattern } from '../../rules/names';
 import { parseFireArgs, run, type FireDeps } from './fire';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const bus = createEventBus();
+const ACCOUNT = '123456789012';
+const where = { account: ACCOUNT, region: 'us-east-1' };
+const { busName: TEST_BUS, busPolicies } = testAlertBus(ruleSet.namePrefix, where);
+const sender = { accessKeyId: 'ASIASENDER', secretAccessKey: 'local' };
+const admin = { accessKeyId: 'AKIAADMIN', secretAccessKey: 'local' };
+const bus = createEventBus({ ...where, busNames: ['default', TEST_BUS], busPolicies });
 const delivered: BusEvent[] = [];
-// The very pattern the alerting stack deploys for test alerts.
+// The very pattern and bus the alerting stack deploys for test alerts.
 bus.addTarget({
   id: 'uia--test-alerts',
-  pattern: testAlertEventPattern(ruleSet),
+  busName: TEST_BUS,
+  pattern: testAlertEventPattern(ruleSet, ACCOUNT),
   handler: (event) => {
     delivered.push(event);
   },
 });
 let eventBridge: EventBridgeServer;
 let xray: XRayServer;
+const credentials = sender;
 
 beforeAll(async () => {
-  eventBridge = await startEventBridgeServer(bus);
+  eventBridge = await startEventBridgeServer(bus, {
+    principals: {
+      [sender.accessKeyId]: testAlertSender(ruleSet.namePrefix, where, 'alice'),
+      [admin.accessKeyId]: eventsAdministrator(ACCOUNT),
+    },
+  });
   xray = await startXRayServer({ store: createTraceStore(), compile: compileFilter });
 });
 afterAll(async () => {
@@ -44,9 +56,10 @@ afterEach(() => {
 });
 
 const now = new Date('2026-03-02T10:00:00Z');
-const deps = (endpoint = eventBridge.url): FireDeps => ({
+const deps = (endpoint = eventBridge.url, as = sender): FireDeps => ({
   ruleSet,
-  eventBridge: () => new EventBridgeClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 }),
+  eventBridge: () =>
+    new EventBridgeClient({ endpoint, region: 'us-east-1', credentials: as, maxAttempts: 1 }),
   now: () => now,
 });
 
@@ -68,15 +81,24 @@ describe('rules fire', () => {
     expect(event).toMatchObject({
       source: 'uia.alerting',
       'detail-type': 'Test Alert',
+      account: ACCOUNT,
       time: '2026-03-02T10:00:00Z',
-      detail: { ruleId: 'registered-user-faults', state: 'firing', note: 'drill: on-call route' },
+      detail: {
+        ruleId: 'registered-user-faults',
+        state: 'firing',
+        note: 'drill: on-call route',
+        route: 'test-channel',
+        email: false,
+      },
     });
     expect(io.out()).toContain(
-      `✓ TEST alert (firing) for rule registered-user-faults put on the default bus: event ${event.id}`,
+      `✓ TEST alert (firing) for rule registered-user-faults put on uia-test-alerts: event ${event.id}`,
     );
+    expect(io.out()).toContain('expect a [TEST] page in #shop-alert-tests (at most 6 per rule per hour)');
 
     const page = await buildPage(event, {
       ruleSet,
+      eventAccounts: [ACCOUNT],
       xray: new XRayClient({ endpoint: xray.url, region: 'us-east-1', credentials, maxAttempts: 1 }),
       now: () => new Date('2026-03-02T10:00:05Z'),
       sleep: async () => undefined,
@@ -84,6 +106,8 @@ describe('rules fire', () => {
       logger: silentLogger,
     });
     if (page.kind !== 'page') throw new Error(page.reason);
+    // The test channel, never the on-call email.
+    expect(page.rule.routes).toEqual({ slack: 'shop-alert-tests', email: 'none' });
     expect(page.slack.text.startsWith('[TEST] ')).toBe(true);
     expect(page.email.subject).toMatch(/^\[TEST\] /);
     expect(page.email.body).toContain('drill: on-call route');
@@ -93,7 +117,40 @@ describe('rules fire', () => {
     capture();
     expect(await run(['--resolve', 'registered-user-faults'], deps())).toBe(0);
     await bus.idle();
-    expect(delivered[0]?.detail).toEqual({ ruleId: 'registered-user-faults', state: 'resolved' });
+    expect(delivered[0]?.detail).toEqual({
+      ruleId: 'registered-user-faults',
+      state: 'resolved',
+      route: 'test-channel',
+      email: false,
+    });
+  });
+
+  it('asks for the rule’s own route and the on-call email only when told to', async () => {
+    const io = capture();
+    expect(await run(['registered-user-faults', '--rule-route', '--email'], deps())).toBe(0);
+    await bus.idle();
+    expect(delivered[0]?.detail).toMatchObject({ route: 'rule', email: true });
+    expect(io.out()).toContain('expect a [TEST] page in #shop-oncall and the on-call email');
+  });
+
+  it('refuses --email for a rule that does not mail on-call', async () => {
+    const io = capture();
+    const digestOnly = ruleSet.rules.find((r) => r.routes.email !== 'immediate')!;
+    expect(await run([digestOnly.id, '--email'], deps())).toBe(2);
+    expect(io.err()).toContain(`rule ${digestOnly.id} does not mail on-call`);
+    await bus.idle();
+    expect(delivered).toEqual([]);
+  });
+
+  it('is refused, exit 1 with the role to use, when run as anyone but the sender role', async () => {
+    const io = capture();
+    expect(await run(['registered-user-faults'], deps(eventBridge.url, admin))).toBe(1);
+    expect(io.err()).toContain(
+      `AccessDeniedException: User: arn:aws:iam::${ACCOUNT}:user/admin is not authorized to perform: events:PutEvents on resource: arn:aws:events:us-east-1:${ACCOUNT}:event-bus/uia-test-alerts with an explicit deny in a resource-based policy`,
+    );
+    expect(io.err()).toContain('only the role uia-test-alert-sender may put test alerts');
+    await bus.idle();
+    expect(delivered).toEqual([]);
   });
 
   it('exits 2 for an unknown rule id, listing the known ones and the closest', async () => {
@@ -115,7 +172,14 @@ describe('rules fire', () => {
   });
 
   it('parses its arguments strictly', () => {
-    expect(parseFireArgs(['r', '--note', 'n'])).toEqual({ ruleId: 'r', state: 'firing', note: 'n' });
+    expect(parseFireArgs(['r', '--note', 'n'])).toEqual({
+      ruleId: 'r',
+      state: 'firing',
+      note: 'n',
+      ruleRoute: false,
+      email: false,
+    });
+    expect(parseFireArgs(['r', '--rule-route', '--email'])).toMatchObject({ ruleRoute: true, email: true });
     expect(parseFireArgs([])).toEqual({ error: 'which rule? give its id' });
     expect(parseFireArgs(['r', '--note'])).toEqual({ error: '--note needs a text' });
     expect(parseFireArgs(['r', '--loud'])).toEqual({ error: 'unknown option --loud' });

@@ -74,6 +74,9 @@ export async function run(argv: string[], deps: PreviewDeps = defaults): Promise
   try {
     const page = await buildPage(event, {
       ruleSet: deps.ruleSet,
+      // A preview reads the event as if it came from the deployment's own account (a preview
+      // file has no deployment); the account check itself is covered by the notifier's tests.
+      eventAccounts: eventAccount(event),
       xray: parsed.values.enrich ? deps.xray() : OFFLINE_XRAY,
       now: () => at,
       sleep: async () => undefined,
@@ -102,6 +105,12 @@ export async function run(argv: string[], deps: PreviewDeps = defaults): Promise
   } finally {
     for (const note of notes) console.error(`note: ${note}`);
   }
+}
+
+function eventAccount(event: unknown): string[] {
+  const account =
+    typeof event === 'object' && event !== null && 'account' in event ? event.account : undefined;
+  return typeof account === 'string' ? [account] : [];
 }
 
 /** The instant the event describes (EventBridge `time`), so relative times read as at 3 a.m. */

@@ -3,6 +3,7 @@ import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DigestDeliveryError, deliverDigest, snsSafe, type DeliverOptions } from './deliver';
+import { createSesHtmlSender } from './deliver-ses';
 import { recordingLogger } from './test-support';
 
 const sns = mockClient(SNSClient);
@@ -10,18 +11,18 @@ const ses = mockClient(SESv2Client);
 const TOPIC = 'arn:aws:sns:eu-west-2:123456789012:digest';
 const message = { subject: 'Digest', text: 'text body', html: '<p>html body</p>' };
 
-function options(over: Partial<DeliverOptions> = {}) {
+function options(over: Partial<DeliverOptions> & { sender?: string } = {}) {
   const logger = recordingLogger();
+  const { sender, ...rest } = over;
   return {
     logger,
     options: {
       sns: new SNSClient({}),
-      ses: new SESv2Client({}),
       topicArn: TOPIC,
-      sender: undefined,
+      html: sender === undefined ? undefined : createSesHtmlSender(new SESv2Client({}), sender),
       recipients: ['boss@example.com'],
       logger,
-      ...over,
+      ...rest,
     } satisfies DeliverOptions,
   };
 }

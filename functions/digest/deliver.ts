@@ -1,13 +1,14 @@
 /**
  * Sends a rendered digest: the text version to the digest SNS topic (managers subscribe to it
- * by email), and the HTML version through SES only when the rule set names a sender, because
- * SES can only send from a verified identity and SNS email cannot carry HTML.
+ * by email), and the HTML version through an {@link HtmlDigestSender} (SES, deliver-ses.ts) only
+ * when the rule set names a sender, because SES can only send from a verified identity and SNS
+ * email cannot carry HTML. The SES client lives behind that port so the text-only bundle
+ * (handler.ts) does not carry it at all.
  *
  * The two channels fail independently: both are attempted, and a failure of either is
  * thrown afterwards so the invocation is an error (and retried) rather than silently half-sent.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import { toAsciiLine } from '../../templates/email-alert';
 import { EMAIL_SUBJECT_MAX, SNS_MESSAGE_MAX_BYTES, truncate, truncateUtf8 } from '../../templates/limits';
 import type { DigestLogger } from './ports';
@@ -18,13 +19,19 @@ export interface DigestMessage {
   html: string;
 }
 
+/** Sends the HTML digest (with its text alternative) to the managers, from one verified identity. */
+export interface HtmlDigestSender {
+  /** The verified identity mail comes from. */
+  readonly from: string;
+  /** Sends to every recipient (batched as the service requires); resolves to the message ids. */
+  send(message: DigestMessage, recipients: readonly string[]): Promise<string[]>;
+}
+
 export interface DeliverOptions {
   sns: Pick<SNSClient, 'send'>;
-  /** Needed only when `sender` is set. */
-  ses: Pick<SESv2Client, 'send'> | undefined;
   topicArn: string;
-  /** Verified SES identity; without it the HTML version is not sent. */
-  sender: string | undefined;
+  /** Undefined when the rule set names no sender: only the SNS text digest goes out. */
+  html: HtmlDigestSender | undefined;
   recipients: readonly string[];
   logger: DigestLogger;
 }
@@ -37,8 +44,6 @@ export interface DeliveryReport {
   sesMessageIds: string[];
 }
 
-/** SESv2 SendEmail takes at most 50 recipients per message. */
-export const SES_MAX_RECIPIENTS = 50;
 const TRUNCATED_MARKER = '\n\n[digest truncated to fit the 256 KB SNS limit]\n';
 
 export class DigestDeliveryError extends Error {
@@ -81,35 +86,17 @@ export async function deliverDigest(
     failures.push({ channel: 'sns', error });
   }
 
-  if (options.sender === undefined) {
+  if (options.html === undefined) {
     logger.info(
       'HTML digest not sent: no SES sender configured (digest.sender in the rule set); managers get the SNS text digest only',
     );
   } else if (options.recipients.length === 0) {
     report.email = 'skipped-no-recipients';
     logger.info('HTML digest not sent: digest.recipients is empty');
-  } else if (options.ses === undefined) {
-    failures.push({ channel: 'ses', error: new Error('a sender is configured but no SES client was given') });
   } else {
     try {
-      for (let i = 0; i < options.recipients.length; i += SES_MAX_RECIPIENTS) {
-        const out = await options.ses.send(
-          new SendEmailCommand({
-            FromEmailAddress: options.sender,
-            Destination: { ToAddresses: options.recipients.slice(i, i + SES_MAX_RECIPIENTS) },
-            Content: {
-              Simple: {
-                Subject: { Data: snsSafe(message).subject, Charset: 'UTF-8' },
-                Body: {
-                  Html: { Data: message.html, Charset: 'UTF-8' },
-                  Text: { Data: message.text, Charset: 'UTF-8' },
-                },
-              },
-            },
-          }),
-        );
-        if (out.MessageId) report.sesMessageIds.push(out.MessageId);
-      }
+      const subject = snsSafe(message).subject;
+      report.sesMessageIds.push(...(await options.html.send({ ...message, subject }, options.recipients)));
       report.email = 'sent';
       logger.info('HTML digest sent with SES', {
         recipients: options.recipients.length,

@@ -1,20 +1,25 @@
 /**
  * The Lambda entry point as Lambda loads it: environment read at init, the bundled rule set's
  * digest config, the SDK's own DynamoDB client pointed at a local DynamoDB through the standard
- * AWS_ENDPOINT_URL_DYNAMODB variable, SNS mocked.
+ * AWS_ENDPOINT_URL_DYNAMODB variable, SNS and SES mocked.
  */
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAlertsTable } from '../../local/alerts-table';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb';
 import { ruleSet } from '../../rules';
+import type * as rules from '../../rules';
 import type { ConfigError } from '../shared/errors';
 import { createIncidentStore } from '../shared/incidents/store';
 import { SAMPLE_RUN_AT, sampleHistory, seedIncidents } from './test-support';
 
+type RulesModule = typeof rules;
+
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:digest';
 const sns = mockClient(SNSClient);
+const ses = mockClient(SESv2Client);
 let db: LocalDynamoDb;
 const saved = { ...process.env };
 
@@ -34,6 +39,8 @@ beforeEach(() => {
   vi.resetModules();
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
+  ses.reset();
+  ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
   process.env = { ...saved, ...db.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
   delete process.env.LAMBDA_TASK_ROOT;
 });
@@ -73,5 +80,41 @@ describe('digest handler', () => {
       'DIGEST_TOPIC_ARN',
     ]);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('the text-only entry refuses a configured SES sender instead of silently dropping the HTML digest', async () => {
+    process.env.ALERTS_TABLE_NAME = 'alerts-handler';
+    process.env.DIGEST_TOPIC_ARN = TOPIC;
+    process.env.DIGEST_SENDER = 'digest@example.com';
+    const { handler } = await import('./handler');
+    const error = await handler({}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ConfigError' });
+    expect((error as ConfigError).problems[0]).toMatch(/handler-html\.ts/);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it('the HTML entry sends the text digest to SNS and the HTML digest through SES from the sender', async () => {
+    process.env.ALERTS_TABLE_NAME = 'alerts-handler';
+    process.env.DIGEST_TOPIC_ARN = TOPIC;
+    process.env.DIGEST_SENDER = 'digest@example.com';
+    // A rule set with a recipient, as a deployment with a sender would have.
+    vi.doMock('../../rules', async (original) => {
+      const actual = await original<RulesModule>();
+      return {
+        ...actual,
+        ruleSet: {
+          ...actual.ruleSet,
+          digest: { ...actual.ruleSet.digest, recipients: ['boss@example.com'] },
+        },
+      };
+    });
+    const { handler } = await import('./handler-html');
+    const result = await handler({ scheduledTime: '2026-11-23T08:00:00Z' });
+    vi.doUnmock('../../rules');
+    expect(result).toMatchObject({ snsMessageId: 'sns-1', email: 'sent', sesMessageIds: ['ses-1'] });
+    const input = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
+    expect(input?.FromEmailAddress).toBe('digest@example.com');
+    expect(input?.Destination?.ToAddresses).toEqual(['boss@example.com']);
+    expect(input?.Content?.Simple?.Body?.Html?.Data).toContain('<html');
   });
 });

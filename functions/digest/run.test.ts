@@ -5,6 +5,7 @@
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { createSesHtmlSender } from './deliver-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ruleSet } from '../../rules';
@@ -60,7 +61,12 @@ function run(store: IncidentStore, at: Date, config: DigestConfig = SAMPLE_DIGES
       incidents: store,
       config,
       rules: ruleSet.rules,
-      delivery: { sns: new SNSClient({}), ses: new SESv2Client({}), topicArn: TOPIC, sender: config.sender },
+      delivery: {
+        sns: new SNSClient({}),
+        topicArn: TOPIC,
+        html:
+          config.sender === undefined ? undefined : createSesHtmlSender(new SESv2Client({}), config.sender),
+      },
       logger,
     },
     at,

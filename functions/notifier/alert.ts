@@ -74,6 +74,10 @@ export interface InsightDetails {
 
 export interface TestDetails {
   note: string | undefined;
+  /** Where the sender asked the test to page: the test channel (default) or the rule's own route. */
+  route: 'test-channel' | 'rule';
+  /** Whether the sender asked for the on-call email too. */
+  email: boolean;
 }
 
 interface AlertBase {

@@ -14,6 +14,7 @@ let clock: FakeClock;
 function deps(extra: Partial<BuildPageDeps> = {}): BuildPageDeps {
   return {
     ruleSet,
+    eventAccounts: ['123456789012'],
     xray: new XRayClient({ region: 'us-east-1', maxAttempts: 1 }),
     now: clock.now,
     sleep: clock.sleep,

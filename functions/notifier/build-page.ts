@@ -18,6 +18,8 @@ import { renderPage } from './render';
 
 export interface BuildPageDeps extends EnrichDeps {
   ruleSet: RuleSet;
+  /** Accounts whose events are ours (`eventSourceAccounts` in rules/names.ts). */
+  eventAccounts: readonly string[];
   /** Share (0–1] of requests X-Ray samples for these traces; shown on the page when below 1. */
   samplingRate?: number | undefined;
 }
@@ -34,7 +36,11 @@ export interface BuiltPage {
 export type BuildPageResult = BuiltPage | Ignored;
 
 export async function buildPage(event: unknown, deps: BuildPageDeps): Promise<BuildPageResult> {
-  const parsed = parseEvent(event, { namePrefix: deps.ruleSet.namePrefix, logger: deps.logger });
+  const parsed = parseEvent(event, {
+    namePrefix: deps.ruleSet.namePrefix,
+    accounts: deps.eventAccounts,
+    logger: deps.logger,
+  });
   if (parsed.kind === 'ignored') return parsed;
   const { alert } = parsed;
 

@@ -7,6 +7,7 @@ const env = {
   ONCALL_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:UiaAlerting-OnCallTopic-XYZ',
   SLACK_TOKEN_SECRET_ID: 'uia/slack-bot-token',
   DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/uia-notifier-dlq',
+  EVENT_SOURCE_ACCOUNTS: '123456789012',
 };
 
 describe('loadNotifierConfig', () => {
@@ -16,6 +17,7 @@ describe('loadNotifierConfig', () => {
       onCallTopicArn: env.ONCALL_TOPIC_ARN,
       slackTokenSecretId: env.SLACK_TOKEN_SECRET_ID,
       deadLetterQueueUrl: env.DEAD_LETTER_QUEUE_URL,
+      eventAccounts: ['123456789012'],
       incidentEventBusName: undefined,
       slackApiUrl: undefined,
       reopenWindowMs: DEFAULT_REOPEN_WINDOW_MINUTES * 60_000,
@@ -39,6 +41,12 @@ describe('loadNotifierConfig', () => {
     });
   });
 
+  it('reads the accounts whose events are ours, own account first', () => {
+    expect(
+      loadNotifierConfig({ ...env, EVENT_SOURCE_ACCOUNTS: '123456789012,210987654321' }).eventAccounts,
+    ).toEqual(['123456789012', '210987654321']);
+  });
+
   it('lists every problem at once', () => {
     let error: unknown;
     try {
@@ -46,6 +54,7 @@ describe('loadNotifierConfig', () => {
         ONCALL_TOPIC_ARN: 'oncall',
         SLACK_API_URL: 'slack',
         REOPEN_WINDOW_MINUTES: '1.5',
+        EVENT_SOURCE_ACCOUNTS: '123456789012,me',
       });
     } catch (e) {
       error = e;
@@ -59,6 +68,7 @@ describe('loadNotifierConfig', () => {
       'DEAD_LETTER_QUEUE_URL',
       'SLACK_API_URL',
       'REOPEN_WINDOW_MINUTES',
+      'EVENT_SOURCE_ACCOUNTS: not a comma-separated list of 12-digit AWS account ids',
     ]) {
       expect(problems).toContain(name);
     }

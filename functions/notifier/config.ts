@@ -32,6 +32,10 @@ const busName = z.string().check(z.regex(/^[A-Za-z0-9._-]{1,256}$/, 'not an Even
 const secretId = z
   .string()
   .check(z.regex(/^[A-Za-z0-9/_+=.@:-]{1,2048}$/, 'not a Secrets Manager secret name or ARN'));
+/** Comma-separated 12-digit account ids, the deployment's own first. */
+const accountList = z
+  .string()
+  .check(z.regex(/^\d{12}(,\d{12})*$/, 'not a comma-separated list of 12-digit AWS account ids'));
 const wholeNumber = (min: number, max: number) =>
   z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 
@@ -40,6 +44,7 @@ const envSchema = z.object({
   ONCALL_TOPIC_ARN: topicArn,
   SLACK_TOKEN_SECRET_ID: secretId,
   DEAD_LETTER_QUEUE_URL: queueUrl,
+  EVENT_SOURCE_ACCOUNTS: accountList,
   INCIDENT_EVENT_BUS_NAME: z.optional(busName),
   SLACK_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
   REOPEN_WINDOW_MINUTES: z.optional(wholeNumber(0, 24 * 60)),
@@ -51,6 +56,8 @@ export interface NotifierConfig {
   onCallTopicArn: string;
   slackTokenSecretId: string;
   deadLetterQueueUrl: string;
+  /** Accounts whose alarm, Insight and test events are ours; all others are ignored. */
+  eventAccounts: string[];
   /** Undefined: no `Incident Updated` events are published. */
   incidentEventBusName: string | undefined;
   /** Undefined: the WebClient's default, the real Slack. */
@@ -68,6 +75,7 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
     onCallTopicArn: parsed.ONCALL_TOPIC_ARN,
     slackTokenSecretId: parsed.SLACK_TOKEN_SECRET_ID,
     deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL,
+    eventAccounts: parsed.EVENT_SOURCE_ACCOUNTS.split(','),
     incidentEventBusName: parsed.INCIDENT_EVENT_BUS_NAME,
     slackApiUrl: parsed.SLACK_API_URL,
     reopenWindowMs: (parsed.REOPEN_WINDOW_MINUTES ?? DEFAULT_REOPEN_WINDOW_MINUTES) * 60_000,

@@ -34,7 +34,11 @@ function ruleWith(enrichment: Partial<Rule['enrichment']>): Rule {
 }
 
 function alertFrom(name: string): Alert {
-  const result = parseEvent(fixture(name), { namePrefix: 'uia', logger: recordingLogger() });
+  const result = parseEvent(fixture(name), {
+    namePrefix: 'uia',
+    accounts: ['123456789012'],
+    logger: recordingLogger(),
+  });
   if (result.kind !== 'alert') throw new Error(result.reason);
   return result.alert;
 }

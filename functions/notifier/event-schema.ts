@@ -42,6 +42,11 @@ export const envelopeSchema = z.object({
 });
 export type Envelope = z.output<typeof envelopeSchema>;
 
+/** The account EventBridge stamped on the event; checked before the rest is validated. */
+export const accountKeySchema = z.object({
+  account: z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id'),
+});
+
 /** The two fields `parse()` dispatches on; read before anything else is validated. */
 export const routingKeysSchema = z.object({ source: z.string(), 'detail-type': z.string() });
 

@@ -11,6 +11,7 @@
  * | `ONCALL_TOPIC_ARN`              | yes      | SNS topic for page emails (`routes.email: immediate`)         |
  * | `SLACK_TOKEN_SECRET_ID`         | yes      | Secrets Manager name/ARN holding the bot token (the id only)  |
  * | `DEAD_LETTER_QUEUE_URL`         | yes      | SQS queue for events that fail permanently (with the reason)  |
+ * | `EVENT_SOURCE_ACCOUNTS`         | yes      | accounts whose events are ours, comma-separated (own first)   |
  * | `INCIDENT_EVENT_BUS_NAME`       | no       | bus for `Incident Updated` events; unset: none are published  |
  * | `SLACK_API_URL`                 | no       | WebClient `slackApiUrl` (local Slack stand-in); unset: Slack  |
  * | `REOPEN_WINDOW_MINUTES`         | no       | resolved incident reopens if re-fired within it (default 15)  |
@@ -44,6 +45,7 @@ import { handleEvent, type HandleDeps, type HandleResult, type InvocationContext
 import { realSleep } from './ports';
 import { createSlackApi } from './slack-api';
 import { createSlackTokenSource } from './slack-token';
+import { createTestAlertLimiter } from './test-alert-limit';
 
 const clock = () => new Date();
 
@@ -65,6 +67,12 @@ async function notifierRuntime(): Promise<HandleDeps> {
   }
   return {
     ruleSet,
+    eventAccounts: config.eventAccounts,
+    testAlertLimiter: createTestAlertLimiter({
+      doc,
+      tableName: config.tableName,
+      maxPerRulePerHour: ruleSet.testAlerts.maxPerRulePerHour,
+    }),
     store: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
     bindings: createEventBindings({ doc, tableName: config.tableName, now: clock }),
     slack: createSlackApi({

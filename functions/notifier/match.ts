@@ -4,26 +4,30 @@
  *
  * A name with our prefix but no matching rule is a leftover (a rule deleted while its alarm or
  * group still exists, or an alarm on a rule that no longer defines one): ignored with a warning.
- * A test alert naming an unknown rule is our own malformed event: PermanentError.
+ * So is a test alert naming an unknown rule (a typo, or a rule since deleted): dead-lettering it
+ * would page on-call through the DLQ alarm, the one thing a test must not do. A matched test
+ * alert gets its test routes (test-alert-route.ts).
  */
 import { ruleForAlarmName, ruleForGroupArn, ruleForGroupName } from '../../rules/names';
 import type { Rule, RuleSet } from '../../rules/schema';
 import type { Alert, Ignored } from './alert';
-import { PermanentError } from './errors';
 import type { NotifierLogger } from './ports';
+import { testAlertRule } from './test-alert-route';
 
 export type MatchResult = { kind: 'matched'; rule: Rule } | Ignored;
 
 export function matchRule(alert: Alert, ruleSet: RuleSet, logger: NotifierLogger): MatchResult {
   const rule = findRule(alert, ruleSet);
-  if (alert.kind === 'test' && rule === undefined) {
-    throw new PermanentError(`test alert detail.ruleId: "${alert.ruleId}" is not a rule in the rule set`);
-  }
   if (rule === undefined) {
-    const reason = `${describe(alert)} has our prefix but no rule in the rule set owns it (stale resource?)`;
+    const reason =
+      alert.kind === 'test'
+        ? `test alert names rule "${alert.ruleId}", which is not in the rule set`
+        : `${describe(alert)} has our prefix but no rule in the rule set owns it (stale resource?)`;
     logger.warn('ignoring event', { reason, eventId: alert.eventId, ruleId: alert.ruleId });
     return { kind: 'ignored', reason };
   }
+  if (alert.kind === 'test')
+    return { kind: 'matched', rule: testAlertRule(rule, alert.test, ruleSet.testAlerts) };
   return { kind: 'matched', rule };
 }
 

@@ -1,6 +1,8 @@
 /**
  * The project's own test alert (source `<prefix>.alerting`, detail-type `Test Alert`), sent by
- * `npm run rules -- test-alert` to prove a rule's route end to end. Pages are marked TEST.
+ * `npm run rules -- fire` on the test-alert bus to prove a rule's route end to end. Pages are
+ * marked TEST. `route` and `email` say how far it may go (test-alert-route.ts): by default the
+ * test channel only, never the on-call email.
  */
 import { z } from 'zod';
 import { ruleIdSchema } from '../../rules/schema';
@@ -12,6 +14,10 @@ const testDetailSchema = z.object({
   ruleId: ruleIdSchema,
   state: z.enum(['firing', 'resolved']),
   note: z.string().max(2_000).optional(),
+  /** `test-channel`: the rule set's test channel; `rule`: the rule's own Slack channel. */
+  route: z.enum(['test-channel', 'rule']).default('test-channel'),
+  /** Also mail the on-call topic, when the rule mails on-call itself. */
+  email: z.boolean().default(false),
 });
 
 export function parseTestAlert(envelope: Envelope): ParseResult {
@@ -37,7 +43,7 @@ export function parseTestAlert(envelope: Envelope): ParseResult {
       rootCauseService: undefined,
       topAnomalousServices: [],
       links: { traces: tracesQueryConsoleUrl(envelope.region) },
-      test: { note },
+      test: { note, route: detail.route, email: detail.email },
     },
   };
 }

@@ -5,7 +5,7 @@ import { parseEvent } from './parse';
 import { alarmTransition } from './parse-alarm';
 import { fixture, recordingLogger, withValue } from './test-support';
 
-const ctx = () => ({ namePrefix: 'uia', logger: recordingLogger() });
+const ctx = () => ({ namePrefix: 'uia', accounts: ['123456789012'], logger: recordingLogger() });
 
 function alertOf(result: ParseResult): Alert {
   if (result.kind !== 'alert') throw new Error(`expected an alert, got ignored: ${result.reason}`);
@@ -123,7 +123,7 @@ describe('parseEvent: CloudWatch alarm samples from the AWS docs', () => {
   it('logs and drops reasonData that is not a JSON object instead of failing the page', () => {
     const logger = recordingLogger();
     const event = withValue(fixture('alarm-threshold'), ['detail', 'state', 'reasonData'], '{not json');
-    const alert = alertOf(parseEvent(event, { namePrefix: 'uia', logger }));
+    const alert = alertOf(parseEvent(event, { namePrefix: 'uia', accounts: ['123456789012'], logger }));
     expect(alert.reasonData).toBeUndefined();
     expect(alert.window.start.toISOString()).toBe('2019-10-02T17:04:40.989Z');
     expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn' }));
@@ -242,10 +242,33 @@ describe('parseEvent: events that are not ours are ignored, not errors', () => {
     ],
   ])('%s', (_name, event, reason) => {
     const logger = recordingLogger();
-    const result = parseEvent(event, { namePrefix: 'uia', logger });
+    const result = parseEvent(event, { namePrefix: 'uia', accounts: ['123456789012'], logger });
     expect(result.kind).toBe('ignored');
     if (result.kind === 'ignored') expect(result.reason).toMatch(reason);
     expect(logger.lines).toEqual([expect.objectContaining({ level: 'info', message: 'ignoring event' })]);
+  });
+
+  it.each([
+    ['an alarm of ours by name', fixture('alarm-threshold')],
+    ['an Insight of one of our groups', fixture('insight-active')],
+    ['a test alert', fixture('test-alert')],
+  ])('ignores %s from an account that is not ours, saying which and where to allow it', (_name, event) => {
+    const logger = recordingLogger();
+    const foreign = withValue(event, ['account'], '999999999999');
+    const result = parseEvent(foreign, { namePrefix: 'uia', accounts: ['123456789012'], logger });
+    expect(result).toEqual({
+      kind: 'ignored',
+      reason:
+        'event from account 999999999999 is not from an account of this deployment (123456789012); list cross-account sources in rules/accounts.ts',
+    });
+    expect(logger.lines).toEqual([expect.objectContaining({ level: 'info', message: 'ignoring event' })]);
+    // Listed as a cross-account source, the same event is ours.
+    const listed = parseEvent(foreign, {
+      namePrefix: 'uia',
+      accounts: ['123456789012', '999999999999'],
+      logger: recordingLogger(),
+    });
+    expect(listed.kind).toBe('alert');
   });
 
   it('ignores a foreign alarm even when the rest of its detail is malformed', () => {
@@ -269,6 +292,12 @@ describe('parseEvent: malformed events of ours are PermanentErrors naming the fi
       /event\.time: expected an ISO-8601 instant, got "yesterday"/,
     ],
     ['bad region', withValue(alarm, ['region'], 'moon-base'), /event\.region: expected an AWS region/],
+    ['no account', withValue(alarm, ['account'], undefined), /^event\.account: /],
+    [
+      'account not 12 digits',
+      withValue(alarm, ['account'], 'me'),
+      /event\.account: expected a 12-digit AWS account id/,
+    ],
     ['missing detail', withValue(alarm, ['detail'], undefined), /event\.detail: /],
     [
       'alarm without alarmName',

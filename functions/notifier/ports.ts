@@ -27,9 +27,11 @@ export const silentLogger: NotifierLogger = {
   error: () => undefined,
 };
 
-/** What every parser needs: whose names are ours, and where to say why an event was ignored. */
+/** What every parser needs: whose names and accounts are ours, and where to say why an event was ignored. */
 export interface ParseContext {
   /** `ruleSet.namePrefix`: names without it belong to someone else. */
   namePrefix: string;
+  /** Accounts whose events are ours (`eventSourceAccounts` in rules/names.ts); any other is ignored. */
+  accounts: readonly string[];
   logger: NotifierLogger;
 }

@@ -42,9 +42,14 @@ import {
 import { publishIncidentEvent, type IncidentEventPublisher } from './publish-incident-event';
 import { renderPage, type RenderedPage } from './render';
 import type { SlackApi } from './slack-api';
+import { testAlertGate, type TestAlertLimiter } from './test-alert-limit';
 
 export interface ProcessDeps extends EnrichDeps {
   ruleSet: RuleSet;
+  /** Accounts whose events are ours (`eventSourceAccounts` in rules/names.ts). */
+  eventAccounts: readonly string[];
+  /** Caps test alerts per rule and hour (test-alert-limit.ts). */
+  testAlertLimiter: TestAlertLimiter;
   store: IncidentStore;
   bindings: EventBindings;
   slack: SlackApi;
@@ -80,12 +85,17 @@ export async function processEvent(
   deps: ProcessDeps,
 ): Promise<ProcessResult> {
   const { ruleSet, logger } = deps;
-  const parsed = parseEvent(event, { namePrefix: ruleSet.namePrefix, logger });
+  const parsed = parseEvent(event, { namePrefix: ruleSet.namePrefix, accounts: deps.eventAccounts, logger });
   if (parsed.kind === 'ignored') return parsed;
   const { alert } = parsed;
   const matched = matchRule(alert, ruleSet, logger);
   if (matched.kind === 'ignored') return matched;
   const { rule } = matched;
+  const overQuota = await testAlertGate(alert, {
+    ...deps,
+    maxPerRulePerHour: ruleSet.testAlerts.maxPerRulePerHour,
+  });
+  if (overQuota) return overQuota;
 
   const silence = activeSilence(rule, alert.eventTime);
   const transition = await applyTransition(alert, rule, silence !== undefined, deps);

@@ -16,6 +16,7 @@ const bus = createEventBus({ busNames: ['default', 'uia-incidents'] });
 const received: BusEvent[] = [];
 bus.addTarget({
   id: 'consumer',
+  busName: 'uia-incidents',
   pattern: {
     source: [projectEventSource(ruleSet.namePrefix)],
     'detail-type': [INCIDENT_UPDATED_DETAIL_TYPE],

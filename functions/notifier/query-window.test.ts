@@ -15,7 +15,11 @@ const rule = (id: string): Rule => {
 };
 
 function parsed(event: Record<string, unknown>): Alert {
-  const result = parseEvent(event, { namePrefix: 'uia', logger: recordingLogger() });
+  const result = parseEvent(event, {
+    namePrefix: 'uia',
+    accounts: ['123456789012'],
+    logger: recordingLogger(),
+  });
   if (result.kind !== 'alert') throw new Error(result.reason);
   return result.alert;
 }

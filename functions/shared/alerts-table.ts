@@ -8,6 +8,7 @@
  * | event history   | `INC#<id>`         | `EVENT#<at>#<eventId>`          |                                |
  * | delivery record | `INC#<id>`         | `DELIVERY#<eventKey>#<channel>` |                                |
  * | current pointer | `RULE#<ruleId>`    | `CURRENT`                       |                                |
+ * | test-alert quota| `TESTLIMIT#<ruleId>` | `HOUR#<yyyy-mm-ddThh>`        |                                |
  */
 export const ALERTS_TABLE_KEYS = {
   partitionKey: 'pk',
@@ -20,6 +21,9 @@ export const ALERTS_TABLE_KEYS = {
 
 export const incidentPk = (id: string) => `INC#${id}`;
 export const rulePk = (ruleId: string) => `RULE#${ruleId}`;
+export const testLimitPk = (ruleId: string) => `TESTLIMIT#${ruleId}`;
+/** UTC clock hour of `at`: `HOUR#2026-03-02T10`. */
+export const testLimitSk = (at: Date) => `HOUR#${at.toISOString().slice(0, 13)}`;
 export const META = 'META';
 export const CURRENT = 'CURRENT';
 export const eventSk = (at: string, eventId: string) => `EVENT#${at}#${eventId}`;

@@ -3,6 +3,26 @@
  * and expiry all check out; `anonymous` otherwise. The claimed name in an unverified token is never
  * read, so a forged token cannot put someone else's name on a trace (and so into an alert).
  *
+ * What a verified username becomes on the trace (the `username` annotation the rules filter on):
+ *
+ * | verified username                          | annotation                 | why                               |
+ * |--------------------------------------------|----------------------------|-----------------------------------|
+ * | `alice`                                    | `alice`                    |                                   |
+ * | decomposed `Zoe\u0308` / composed `Zoë`     | `Zoë` (NFC)                | one person, one spelling          |
+ * | longer than 128 characters                 | its first 128 characters   | Cognito's own maximum; bounds the |
+ * |                                            |                            | annotation and every user list    |
+ * | `anonymous`, `Anonymous`, ` ANONYMOUS`,    | `<name> (registered)`      | the word is reserved for callers  |
+ * | fullwidth or zero-width-padded variants    |                            | without a verified token: the     |
+ * |                                            |                            | rules' `!= "anonymous"` and the   |
+ * |                                            |                            | notifier's anonymous count would  |
+ * |                                            |                            | hide a registered user otherwise  |
+ * | empty after normalising                    | `anonymous`, reason        | a token without a usable name     |
+ * |                                            | `missing_claims`           |                                   |
+ *
+ * The suffix contains a space, which Cognito usernames cannot, so no real user can collide with it.
+ * A token without `exp` is refused (`no_expiry`): Cognito always sets one, and aws-jwt-verify only
+ * checks `exp` when present, so an unexpiring token would be a forgery or a misconfigured issuer.
+ *
  * Create the verifier once per container: its JWKS cache then survives across invocations, and
  * `hydrate()` at init moves the only network call out of the first request.
  */
@@ -11,6 +31,7 @@ import {
   CognitoJwtInvalidClientIdError,
   CognitoJwtInvalidTokenUseError,
   FetchError,
+  JwkValidationError,
   JwksValidationError,
   JwtExpiredError,
   JwtInvalidIssuerError,
@@ -22,7 +43,7 @@ import {
   KidNotFoundInJwksError,
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
-import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleFetcher, type Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
@@ -30,6 +51,10 @@ import type { IdentityConfig } from './config';
 import { DependencyError } from './errors';
 
 export const ANONYMOUS = 'anonymous';
+/** Cognito's maximum username length, in characters. */
+export const MAX_USERNAME_LENGTH = 128;
+/** Appended to a verified username that reads as {@link ANONYMOUS}. */
+export const RESERVED_NAME_SUFFIX = ' (registered)';
 
 export type RejectionReason =
   | 'malformed'
@@ -42,6 +67,7 @@ export type RejectionReason =
   | 'wrong_client'
   | 'wrong_token_use'
   | 'missing_claims'
+  | 'no_expiry'
   | 'invalid';
 
 export type Identity =
@@ -69,6 +95,30 @@ class MissingClaimsError extends Error {
   override name = 'MissingClaimsError';
 }
 
+class MissingExpiryError extends Error {
+  override name = 'MissingExpiryError';
+}
+
+/**
+ * Every fetcher's failures become aws-jwt-verify's FetchError, so {@link resolveIdentity} treats
+ * them as the dependency failures they are: aws-jwt-verify's own fetcher already does this, but
+ * `fetch()` rejects with a TypeError (refused, DNS) or a DOMException (timeout), and an injected
+ * fetcher may throw anything; left raw, each would read as an invalid token, i.e. `anonymous`.
+ */
+export function keySourceFetcher(inner: Fetcher): Fetcher {
+  return {
+    async fetch(uri, requestOptions, data) {
+      try {
+        return await inner.fetch(uri, requestOptions, data);
+      } catch (error) {
+        if (error instanceof FetchError) throw error;
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        throw Object.assign(new FetchError(uri, reason), { cause: error });
+      }
+    },
+  };
+}
+
 /**
  * aws-jwt-verify's default fetcher speaks https only; the local pipeline serves its JWKS over
  * plain http on loopback (config.ts allows http nowhere else).
@@ -89,7 +139,9 @@ export function createCognitoVerifier(
   config: IdentityConfig,
   options: { fetcher?: Fetcher } = {},
 ): TokenVerifier {
-  const fetcher = options.fetcher ?? (config.jwksUri.startsWith('http:') ? httpFetcher : undefined);
+  const fetcher = keySourceFetcher(
+    options.fetcher ?? (config.jwksUri.startsWith('http:') ? httpFetcher : new SimpleFetcher()),
+  );
   const verifier = JwtVerifier.create(
     {
       issuer: config.issuer,
@@ -100,7 +152,7 @@ export function createCognitoVerifier(
       customJwtCheck: ({ payload }) =>
         validateCognitoJwtFields(payload, { tokenUse: config.tokenUse, clientId: config.clientId }),
     },
-    { jwksCache: new SimpleJwksCache(fetcher ? { fetcher } : {}) },
+    { jwksCache: new SimpleJwksCache({ fetcher }) },
   );
   return {
     async verify(token) {
@@ -111,11 +163,33 @@ export function createCognitoVerifier(
 }
 
 function userFrom(payload: JwtPayload, tokenUse: 'id' | 'access'): VerifiedUser {
-  const username = tokenUse === 'id' ? payload['cognito:username'] : payload['username'];
-  if (typeof payload.sub !== 'string' || !payload.sub || typeof username !== 'string' || !username) {
+  if (typeof payload.exp !== 'number') throw new MissingExpiryError('verified token has no exp claim');
+  const claimed = tokenUse === 'id' ? payload['cognito:username'] : payload['username'];
+  const username = typeof claimed === 'string' ? normalizeUsername(claimed) : undefined;
+  if (typeof payload.sub !== 'string' || !payload.sub || username === undefined) {
     throw new MissingClaimsError('verified token lacks sub or username');
   }
   return { username, sub: payload.sub };
+}
+
+/** NFC, trimmed, control characters dropped, at most {@link MAX_USERNAME_LENGTH} characters; undefined when nothing is left. */
+export function normalizeUsername(raw: string): string | undefined {
+  const cleaned = raw
+    .normalize('NFC')
+    .replace(/\p{Cc}/gu, '')
+    .trim();
+  const capped = Array.from(cleaned).slice(0, MAX_USERNAME_LENGTH).join('').trim();
+  return capped === '' ? undefined : capped;
+}
+
+/** Whether a name reads as the reserved {@link ANONYMOUS}: any case, width, padding or invisible characters. */
+export function isReservedUsername(name: string): boolean {
+  return (
+    name
+      .normalize('NFKC')
+      .replace(/[\s\p{Cc}\p{Cf}]/gu, '')
+      .toLowerCase() === ANONYMOUS
+  );
 }
 
 /** Ordered: the most specific aws-jwt-verify errors first (some extend others). */
@@ -132,6 +206,7 @@ const REASONS: [new (...args: never[]) => Error, RejectionReason][] = [
   [CognitoJwtInvalidClientIdError, 'wrong_client'],
   [CognitoJwtInvalidTokenUseError, 'wrong_token_use'],
   [MissingClaimsError, 'missing_claims'],
+  [MissingExpiryError, 'no_expiry'],
 ];
 
 export function rejectionReason(error: unknown): RejectionReason {
@@ -140,7 +215,9 @@ export function rejectionReason(error: unknown): RejectionReason {
 
 /** The keys could not be fetched: Cognito's problem, not the caller's. */
 function isKeySourceFailure(error: unknown): boolean {
-  return error instanceof FetchError || error instanceof JwksValidationError;
+  return (
+    error instanceof FetchError || error instanceof JwksValidationError || error instanceof JwkValidationError
+  );
 }
 
 /**
@@ -171,6 +248,10 @@ export async function resolveIdentity(
   }
 }
 
+/** The `username` annotation: the verified name (reserved names marked as registered), else `anonymous`. */
 export function usernameOf(identity: Identity): string {
-  return identity.kind === 'user' ? identity.username : ANONYMOUS;
+  if (identity.kind !== 'user') return ANONYMOUS;
+  return isReservedUsername(identity.username)
+    ? `${identity.username}${RESERVED_NAME_SUFFIX}`
+    : identity.username;
 }

@@ -20,6 +20,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
+import { acknowledgeNag } from '../nag';
 import { fileURLToPath } from 'node:url';
 import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 import type { DigestConfig } from '../../rules/schema';
@@ -41,6 +42,16 @@ export function digestScheduleExpression(config: Pick<DigestConfig, 'cadence' | 
 }
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
+
+/**
+ * The digest's entry for this config: with an SES sender the HTML-capable one, else the text-only
+ * one, whose bundle does not contain the SES client (test/digest-bundle.test.ts measures both).
+ */
+export function digestEntry(config: Pick<DigestConfig, 'sender'>): string {
+  return root(
+    config.sender === undefined ? 'functions/digest/handler.ts' : 'functions/digest/handler-html.ts',
+  );
+}
 
 export class Digest extends Construct {
   readonly fn: NodejsFunction;
@@ -99,7 +110,7 @@ export class Digest extends Construct {
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: 'Manager digest: period summary of user-impact incidents',
-      entry: root('functions/digest/handler.ts'),
+      entry: digestEntry(config),
       handler: 'handler',
       projectRoot: root(''),
       depsLockFilePath: root('package-lock.json'),
@@ -156,6 +167,12 @@ export class Digest extends Construct {
       reason:
         'Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions',
     });
+    acknowledgeNag(
+      this.fn,
+      'Serverless',
+      'LambdaDLQ',
+      "The digest's only input is the scheduled time, and a run recomputes everything from the alerts table: a dead-letter queue would hold nothing a re-invoke with that time cannot redo; failures show in the function's Errors metric",
+    );
   }
 }
 

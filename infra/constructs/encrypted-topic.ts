@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { acknowledgeNag } from '../nag';
 
 export interface EncryptedTopicProps {
   displayName: string;
@@ -22,5 +23,13 @@ export class EncryptedTopic extends Construct {
       enforceSSL: true,
     });
     for (const email of props.emails ?? []) this.topic.addSubscription(new subs.EmailSubscription(email));
+    if ((props.emails ?? []).length > 0) {
+      acknowledgeNag(
+        this.topic,
+        'Serverless',
+        'SNSRedrivePolicy',
+        'Email subscriptions only: SNS retries mail itself, and a mail it still cannot deliver means a bounced or unconfirmed address that no replay from a queue can fix; pages also go to Slack',
+      );
+    }
   }
 }

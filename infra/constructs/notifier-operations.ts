@@ -26,12 +26,13 @@
  * still waiting in the queue (`npm run dlq -- list`). Sources for every metric:
  * docs/notifier-operations.md.
  */
-import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { opsAlarmName } from '../../rules/names';
+import { allowAlarmsToPublish } from './alarm-topic-access';
 import { EncryptedTopic } from './encrypted-topic';
 import { ASYNC_RETRY_ATTEMPTS, NOTIFIER_TIMEOUT, type Notifier } from './notifier';
 
@@ -47,8 +48,19 @@ export function eventAgeThreshold(timeout: Duration, retryAttempts: number): Dur
   return Duration.seconds(retryAttempts * timeout.toSeconds() + waits + 60);
 }
 
-export type OpsAlarmKind =
-  'errors' | 'throttles' | 'event-age' | 'events-dropped' | 'dead-letters' | 'dead-letters-lost';
+export const OPS_ALARM_KINDS = [
+  'errors',
+  'throttles',
+  'event-age',
+  'events-dropped',
+  'dead-letters',
+  'dead-letters-lost',
+] as const;
+export type OpsAlarmKind = (typeof OPS_ALARM_KINDS)[number];
+
+/** `<prefix>--ops--notifier-<kind>`: derived in rules/names.ts like every AWS name. */
+export const notifierOpsAlarmName = (prefix: string, kind: OpsAlarmKind) =>
+  opsAlarmName(prefix, `notifier-${kind}`);
 
 export interface NotifierOperationsProps {
   notifier: Notifier;
@@ -68,7 +80,7 @@ export class NotifierOperations extends Construct {
     super(scope, id);
     const { notifier, namePrefix, key } = props;
     const fn = notifier.fn;
-    const name = (kind: OpsAlarmKind) => `${namePrefix}--notifier--${kind}`;
+    const name = (kind: OpsAlarmKind) => notifierOpsAlarmName(namePrefix, kind);
 
     this.topic = new EncryptedTopic(this, 'Topic', {
       displayName: 'User-impact alerting: notifier operations',
@@ -81,7 +93,8 @@ export class NotifierOperations extends Construct {
         'The ops topic has no subscribers: the notifier’s own alarms reach nobody. Deploy with -c opsEmails=you@example.com',
       );
     }
-    this.allowCloudWatchToPublish(namePrefix, key);
+    // CloudWatch publishes to the encrypted topic: it needs the topic and the key, for these alarms only.
+    allowAlarmsToPublish(this, { topic: this.topic.topic, key, alarmNames: OPS_ALARM_KINDS.map(name) });
 
     const lambdaMetric = (metricName: string, statistic: string) =>
       fn.metric(metricName, { statistic, period: Duration.minutes(1) });
@@ -188,37 +201,5 @@ export class NotifierOperations extends Construct {
         'Check the DLQ’s policy and the notifier role’s sqs:SendMessage, then find the event in the notifier log or the source alarm’s history.',
     });
     this.alarms = alarms;
-  }
-
-  /** CloudWatch publishes alarm notifications to the encrypted topic: it needs the topic and the key. */
-  private allowCloudWatchToPublish(namePrefix: string, key: kms.IKey): void {
-    const stack = Stack.of(this);
-    const cloudwatchPrincipal = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-    this.topic.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudwatchPrincipal],
-        actions: ['sns:Publish'],
-        resources: [this.topic.topic.topicArn],
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: `${namePrefix}--notifier--*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [cloudwatchPrincipal],
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        // In a key policy, `*` is this key.
-        resources: ['*'],
-      }),
-    );
   }
 }

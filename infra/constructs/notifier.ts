@@ -1,8 +1,8 @@
 /**
- * The notifier: a Lambda behind EventBridge rules on the default bus (our alarms, our X-Ray
- * groups' Insights, the project's test alerts), its dead-letter queue and its `Incident Updated`
- * bus. The alarms that watch it (errors, throttles, event age, new dead letters) and their ops
- * topic are in notifier-operations.ts.
+ * The notifier: a Lambda behind EventBridge rules (our alarms and our X-Ray groups' Insights on
+ * the default bus, the project's test alerts on the test-alert bus), its dead-letter queue and its
+ * `Incident Updated` bus. The alarms that watch it (errors, throttles, event age, new dead letters)
+ * and their ops topic are in notifier-operations.ts.
  *
  * Delivery failures, two layers (EventBridge → Lambda is an asynchronous invoke):
  * - the rule target's retry policy and DLQ cover only *delivering* the event to Lambda;
@@ -16,7 +16,7 @@
  * each statement names the exact actions the code uses on exactly one resource, except
  * `xray:GetTraceSummaries`, which has no resource-level permissions.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -30,9 +30,11 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
+import { acknowledgeNag } from '../nag';
 import { fileURLToPath } from 'node:url';
 import {
   alarmEventPattern,
+  eventSourceAccounts,
   incidentBusName,
   eventRuleName,
   insightEventPattern,
@@ -51,7 +53,22 @@ export interface NotifierProps {
   table: dynamodb.ITableV2;
   /** The Slack bot token's secret (only its name reaches the function). */
   secret: secretsmanager.ISecret;
+  /** The bus test alerts arrive on (TestAlertIngress); the test-alert rule listens there only. */
+  testAlertBus: events.IEventBus;
+  /** Concurrent executions reserved for (and allowed to) the notifier. @default {@link NOTIFIER_RESERVED_CONCURRENCY} */
+  reservedConcurrency?: number;
 }
+
+/**
+ * Reserved concurrency does two jobs: the shop (or anything else in the account) can never use
+ * up the concurrency a page needs, and a storm of events cannot fan the notifier out into
+ * Slack's and X-Ray's rate limits. Ten covers every rule's alarm and Insight firing at once with
+ * a few seconds each; events beyond it are not lost: Lambda queues asynchronous invocations and
+ * retries throttled ones for up to {@link MAX_EVENT_AGE}. AWS keeps 100 executions unreserved per
+ * account, so an account whose limit is still the new-account default cannot reserve any: pass 0
+ * there (no reservation) until the limit is raised.
+ */
+export const NOTIFIER_RESERVED_CONCURRENCY = 10;
 
 /** Function timeout: a 4 s enrichment budget, Slack backoff and a follow-up read fit well inside. */
 export const NOTIFIER_TIMEOUT = Duration.minutes(1);
@@ -63,16 +80,19 @@ export const MAX_EVENT_AGE = Duration.hours(2);
 export const TARGET_RETRY_ATTEMPTS = 8;
 
 /**
- * The rules the notifier listens on, from rules/names.ts; a kind whose name list is empty is
- * skipped, because EventBridge rejects a pattern with an empty array.
+ * The rules the notifier listens on, from rules/names.ts, each naming `account` (the
+ * deployment's); a kind whose name list is empty is skipped, because EventBridge rejects a
+ * pattern with an empty array. Alarms and Insights arrive on the default bus, test alerts on the
+ * test-alert bus.
  */
 export function notifierEventPatterns(
   ruleSet: RuleSet,
+  account: string,
 ): Array<{ kind: EventRuleKind; pattern: Record<string, unknown> }> {
   const all: Array<{ kind: EventRuleKind; pattern: Record<string, unknown> }> = [
-    { kind: 'alarms', pattern: alarmEventPattern(ruleSet) },
-    { kind: 'insights', pattern: insightEventPattern(ruleSet) },
-    { kind: 'test-alerts', pattern: testAlertEventPattern(ruleSet) },
+    { kind: 'alarms', pattern: alarmEventPattern(ruleSet, account) },
+    { kind: 'insights', pattern: insightEventPattern(ruleSet, account) },
+    { kind: 'test-alerts', pattern: testAlertEventPattern(ruleSet, account) },
   ];
   return all.filter(({ pattern }) => !hasEmptyList(pattern));
 }
@@ -103,6 +123,7 @@ export class Notifier extends Construct {
     super(scope, id);
     const { ruleSet, topic, key, table, secret } = props;
     const prefix = ruleSet.namePrefix;
+    const account = Stack.of(this).account;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
       // SQS-managed keys: EventBridge and Lambda can send without a key policy to maintain.
@@ -127,6 +148,14 @@ export class Notifier extends Construct {
     allow(['kms:GenerateDataKey', 'kms:Decrypt'], [key.keyArn]);
     // Exactly what the incident store and event bindings call: no Scan, no Query, no UpdateItem.
     allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], [table.tableArn]);
+    // The test-alert quota (test-alert-limit.ts): one conditional UpdateItem, on its own items only.
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TESTLIMIT#*'] } },
+      }),
+    );
     // Secrets Manager appends `-` and six random characters to a secret's ARN; a secret known by
     // name only is matched with exactly six `?` (one character each), as the CDK's grants do.
     allow(['secretsmanager:GetSecretValue'], [secret.secretFullArn ?? `${secret.secretArn}-??????`]);
@@ -143,6 +172,9 @@ export class Notifier extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: NOTIFIER_TIMEOUT,
+      ...((props.reservedConcurrency ?? NOTIFIER_RESERVED_CONCURRENCY) > 0 && {
+        reservedConcurrentExecutions: props.reservedConcurrency ?? NOTIFIER_RESERVED_CONCURRENCY,
+      }),
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
@@ -151,6 +183,7 @@ export class Notifier extends Construct {
         ONCALL_TOPIC_ARN: topic.topicArn,
         SLACK_TOKEN_SECRET_ID: secret.secretName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
+        EVENT_SOURCE_ACCOUNTS: eventSourceAccounts(ruleSet, account).join(','),
         INCIDENT_EVENT_BUS_NAME: this.incidentBus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'notifier',
       },
@@ -172,11 +205,12 @@ export class Notifier extends Construct {
       maxEventAge: MAX_EVENT_AGE,
     });
     const rules = new Map<EventRuleKind, events.Rule>();
-    for (const { kind, pattern } of notifierEventPatterns(ruleSet)) {
+    for (const { kind, pattern } of notifierEventPatterns(ruleSet, account)) {
       rules.set(
         kind,
         new events.Rule(this, `Rule-${kind}`, {
           ruleName: eventRuleName(prefix, kind),
+          ...(kind === 'test-alerts' && { eventBus: props.testAlertBus }),
           description: `Notifier: ${kind} of the ${prefix} rule set`,
           eventPattern: cdkPattern(pattern),
           targets: [target],
@@ -195,5 +229,17 @@ export class Notifier extends Construct {
       reason:
         'This queue is itself the dead-letter queue (of the EventBridge targets and the Lambda async invoke); a DLQ of a DLQ would hide failures',
     });
+    acknowledgeNag(
+      this.deadLetterQueue,
+      'Serverless',
+      'SQSRedrivePolicy',
+      'This queue is itself the dead-letter queue; a redrive policy would move its messages out of sight of the DLQ alarm',
+    );
+    acknowledgeNag(
+      this.fn,
+      'Serverless',
+      'LambdaDLQ',
+      'Failed asynchronous invocations go to the same DLQ through the async-invoke on-failure destination, which carries the error and request context; a DeadLetterConfig would send a second, poorer copy',
+    );
   }
 }

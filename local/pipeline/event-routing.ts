@@ -1,12 +1,13 @@
 /**
- * The EventBridge rules the alerting stack deploys, on the local bus: alarm state changes,
- * Insight updates and test alerts go to the notifier, matched with the very patterns
- * rules/names.ts gives the CDK stack.
+ * The EventBridge rules the alerting stack deploys, on the local buses: alarm state changes and
+ * Insight updates on the default bus, test alerts on the test-alert bus, to the notifier, matched
+ * with the very patterns rules/names.ts gives the CDK stack (each naming the bus's account).
  */
 import {
   alarmEventPattern,
   eventRuleName,
   insightEventPattern,
+  testAlertBusName,
   testAlertEventPattern,
 } from '../../rules/names';
 import type { RuleSet } from '../../rules/schema';
@@ -20,17 +21,18 @@ export function routeToNotifier(
   const prefix = ruleSet.namePrefix;
   bus.addTarget({
     id: eventRuleName(prefix, 'alarms'),
-    pattern: alarmEventPattern(ruleSet),
+    pattern: alarmEventPattern(ruleSet, bus.account),
     handler: invoke,
   });
   bus.addTarget({
     id: eventRuleName(prefix, 'insights'),
-    pattern: insightEventPattern(ruleSet),
+    pattern: insightEventPattern(ruleSet, bus.account),
     handler: invoke,
   });
   bus.addTarget({
     id: eventRuleName(prefix, 'test-alerts'),
-    pattern: testAlertEventPattern(ruleSet),
+    busName: testAlertBusName(prefix),
+    pattern: testAlertEventPattern(ruleSet, bus.account),
     handler: invoke,
   });
 }

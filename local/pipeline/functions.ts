@@ -108,6 +108,8 @@ export interface NotifierEnvironment {
   deadLetterQueueUrl: string;
   /** Where `Incident Updated` events go. */
   incidentEventBus: string;
+  /** The accounts whose events are the notifier's (the local bus's). */
+  eventAccounts: readonly string[];
   /** The local Slack's API URL; undefined posts to the real Slack. */
   slackApiUrl: string | undefined;
   endpoints: {
@@ -136,6 +138,7 @@ export function notifierFunction(env: NotifierEnvironment): LambdaFunction<unkno
       SLACK_TOKEN_SECRET_ID: env.slackSecretId,
       DEAD_LETTER_QUEUE_URL: env.deadLetterQueueUrl,
       INCIDENT_EVENT_BUS_NAME: env.incidentEventBus,
+      EVENT_SOURCE_ACCOUNTS: env.eventAccounts.join(','),
       ...(env.slackApiUrl === undefined ? {} : { SLACK_API_URL: env.slackApiUrl }),
       AWS_ENDPOINT_URL_XRAY: env.endpoints.xray,
       AWS_ENDPOINT_URL_SNS: env.endpoints.sns,
@@ -155,6 +158,7 @@ export function notifierEnvironment(svc: LocalServices, dynamoEndpoint: string):
     slackSecretId: svc.names.slackSecretId,
     deadLetterQueueUrl: svc.names.deadLetterQueueUrl,
     incidentEventBus: svc.names.incidentBus,
+    eventAccounts: [svc.bus.account],
     slackApiUrl: svc.slack?.apiUrl,
     endpoints: {
       xray: svc.xray.url,

@@ -37,12 +37,12 @@ function setup() {
   const delivered: BusEvent[] = [];
   bus.addTarget({
     id: 'alarms',
-    pattern: alarmEventPattern(ruleSet),
+    pattern: alarmEventPattern(ruleSet, bus.account),
     handler: (e) => void delivered.push(e),
   });
   bus.addTarget({
     id: 'insights',
-    pattern: insightEventPattern(ruleSet),
+    pattern: insightEventPattern(ruleSet, bus.account),
     handler: (e) => void delivered.push(e),
   });
   let now = T0;

@@ -6,12 +6,15 @@
 import { CART_TABLE_KEYS } from '../../functions/cart/cart-store';
 import { compileFilter } from '../../rules/filter';
 import { groupName, incidentBusName } from '../../rules/names';
+import { PUT_EVENTS, eventBusArn } from '../../rules/test-alert-access';
 import type { RuleSet } from '../../rules/schema';
 import { createAlertsTable } from '../alerts-table';
 import type { AwsAccount } from '../cloudwatch/alarm-event';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../dynamo-fault-proxy';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../dynamodb';
 import { createEventBus, startEventBridgeServer, type EventBridgeServer, type EventBus } from '../event-bus';
+import { roleSessionPrincipal, type LocalPrincipal } from '../iam-policy';
+import { eventsAdministrator, testAlertBus, testAlertSender } from '../test-alert-bus';
 import { startLocalIdentity, type LocalIdentity } from '../identity';
 import { createSegmentEmitter, type SegmentEmitter } from '../lambda-runner';
 import { startSecretsServer, type SecretsServer } from '../secrets-server';
@@ -33,6 +36,36 @@ export const STAGE: ApiStage = {
   region: ACCOUNT.region,
 };
 
+/**
+ * Access keys the local EventBridge knows, each standing for the principal AWS would see: the
+ * functions' role (the Lambda runner's `local` key), the test-alert sender role, and an account
+ * administrator, whose `events:*` on `*` the test-alert bus policy still refuses.
+ */
+export const LOCAL_CREDENTIALS = {
+  functions: { accessKeyId: 'local', secretAccessKey: 'local' },
+  testAlertSender: { accessKeyId: 'ASIALOCALTESTALERTS', secretAccessKey: 'local' },
+  administrator: { accessKeyId: 'AKIALOCALADMIN', secretAccessKey: 'local' },
+} as const;
+
+export function localPrincipals(
+  prefix: string,
+  account: string,
+  region: string,
+): Record<string, LocalPrincipal> {
+  const incidentBus = eventBusArn('aws', region, account, incidentBusName(prefix));
+  return {
+    [LOCAL_CREDENTIALS.functions.accessKeyId]: roleSessionPrincipal(account, `${prefix}-notifier`, 'local', [
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: PUT_EVENTS, Resource: incidentBus }] },
+    ]),
+    [LOCAL_CREDENTIALS.testAlertSender.accessKeyId]: testAlertSender(
+      prefix,
+      { account, region },
+      'local-drill',
+    ),
+    [LOCAL_CREDENTIALS.administrator.accessKeyId]: eventsAdministrator(account, 'local-administrator'),
+  };
+}
+
 export interface LocalNames {
   cartsTable: string;
   alertsTable: string;
@@ -40,6 +73,7 @@ export interface LocalNames {
   digestTopicArn: string;
   slackSecretId: string;
   incidentBus: string;
+  testAlertBus: string;
   deadLetterQueueName: string;
   deadLetterQueueUrl: string;
 }
@@ -84,6 +118,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
     digestTopicArn: topicArn(`${prefix}-digest`, ACCOUNT.region, ACCOUNT.account),
     slackSecretId: `${prefix}/slack-bot-token`,
     incidentBus: incidentBusName(prefix),
+    testAlertBus: testAlertBus(prefix, ACCOUNT).busName,
   };
   const closers: Array<() => Promise<unknown>> = [];
   const started = <T extends { close(): Promise<unknown> }>(service: T): T => {
@@ -144,15 +179,21 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
       }),
     );
     const bus = createEventBus({
-      // The notifier puts `Incident Updated` on the project's own bus, as it does in AWS.
-      busNames: ['default', names.incidentBus],
+      // The notifier puts `Incident Updated` on the project's own bus, as it does in AWS; test
+      // alerts arrive on theirs, behind the same bus policy the alerting stack deploys.
+      busNames: ['default', names.incidentBus, names.testAlertBus],
+      busPolicies: testAlertBus(prefix, ACCOUNT).busPolicies,
       account: ACCOUNT.account,
       region: ACCOUNT.region,
       duplicates: { copies: options.duplicates, concurrent: false },
       // Lambda's async retries wait minutes; here they go at once (wall time matters, virtual does not).
       retry: { retries: 2, delayMs: 0 },
     });
-    const eventBridge = started(await startEventBridgeServer(bus));
+    const eventBridge = started(
+      await startEventBridgeServer(bus, {
+        principals: localPrincipals(prefix, ACCOUNT.account, ACCOUNT.region),
+      }),
+    );
     const deadLetterQueue = `${prefix}-notifier-dlq`;
     // 14 days, as infra/constructs/notifier.ts configures the real one.
     const sqs = started(await startSqsServer({ queues: [deadLetterQueue], retentionSeconds: 14 * 86_400 }));

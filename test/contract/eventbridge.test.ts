@@ -1,7 +1,8 @@
 /**
  * Contract: `@aws-sdk/client-eventbridge` PutEvents against the local bus (AWS JSON 1.1).
  * Accepted entries reach targets whose patterns match, as full EventBridge envelopes;
- * refused entries come back per entry, as EventBridge reports them.
+ * refused entries come back per entry, as EventBridge reports them; a caller the bus policy
+ * refuses gets EventBridge's AccessDeniedException for the whole request.
  */
 import {
   EventBridgeClient,
@@ -16,6 +17,7 @@ import {
   projectEventSource,
   testAlertEventPattern,
 } from '../../rules/names';
+import { eventsAdministrator, testAlertBus, testAlertSender } from '../../local/test-alert-bus';
 import {
   createEventBus,
   startEventBridgeServer,
@@ -24,27 +26,41 @@ import {
 } from '../../local/event-bus';
 
 const SOURCE = projectEventSource(ruleSet.namePrefix);
-const bus = createEventBus({ account: '123456789012' });
+const ACCOUNT = '123456789012';
+const where = { account: ACCOUNT, region: 'us-east-1' };
+const { busName: TEST_BUS, busPolicies } = testAlertBus(ruleSet.namePrefix, where);
+const bus = createEventBus({ ...where, busNames: ['default', TEST_BUS], busPolicies });
 const testAlerts: BusEvent[] = [];
 let server: EventBridgeServer;
 let client: EventBridgeClient;
+let adminClient: EventBridgeClient;
+const clientAs = (accessKeyId: string) =>
+  new EventBridgeClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId, secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
 
 beforeAll(async () => {
   bus.addTarget({
     id: 'notifier-test-alerts',
-    pattern: testAlertEventPattern(ruleSet),
+    busName: TEST_BUS,
+    pattern: testAlertEventPattern(ruleSet, ACCOUNT),
     handler: (e) => void testAlerts.push(e),
   });
-  server = await startEventBridgeServer(bus);
-  client = new EventBridgeClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
+  server = await startEventBridgeServer(bus, {
+    principals: {
+      ASIASENDER: testAlertSender(ruleSet.namePrefix, where),
+      AKIAADMIN: eventsAdministrator(ACCOUNT),
+    },
   });
+  client = clientAs('ASIASENDER');
+  adminClient = clientAs('AKIAADMIN');
 });
 afterAll(async () => {
   client.destroy();
+  adminClient.destroy();
   await server.close();
 });
 
@@ -54,6 +70,7 @@ describe('EventBridge stand-in with the real EventBridgeClient', () => {
       new PutEventsCommand({
         Entries: [
           {
+            EventBusName: TEST_BUS,
             Source: SOURCE,
             DetailType: TEST_ALERT_DETAIL_TYPE,
             Detail: JSON.stringify({ ruleId: 'registered-user-faults' }),
@@ -61,6 +78,7 @@ describe('EventBridge stand-in with the real EventBridgeClient', () => {
             Resources: ['arn:aws:xray:us-east-1:123456789012:group/uia--registered-user-faults/X'],
           },
           {
+            EventBusName: TEST_BUS,
             Source: SOURCE,
             DetailType: INCIDENT_UPDATED_DETAIL_TYPE,
             Detail: JSON.stringify({ state: 'RESOLVED' }),
@@ -96,9 +114,19 @@ describe('EventBridge stand-in with the real EventBridgeClient', () => {
     const out = await client.send(
       new PutEventsCommand({
         Entries: [
-          { Source: 'aws.cloudwatch', DetailType: 'CloudWatch Alarm State Change', Detail: '{}' },
-          { Source: SOURCE, DetailType: TEST_ALERT_DETAIL_TYPE, Detail: 'not json' },
-          { Source: SOURCE, DetailType: TEST_ALERT_DETAIL_TYPE, Detail: '{"ok":true}' },
+          {
+            EventBusName: TEST_BUS,
+            Source: 'aws.cloudwatch',
+            DetailType: 'CloudWatch Alarm State Change',
+            Detail: '{}',
+          },
+          { EventBusName: TEST_BUS, Source: SOURCE, DetailType: TEST_ALERT_DETAIL_TYPE, Detail: 'not json' },
+          {
+            EventBusName: TEST_BUS,
+            Source: SOURCE,
+            DetailType: TEST_ALERT_DETAIL_TYPE,
+            Detail: '{"ok":true}',
+          },
         ],
       }),
     );
@@ -108,6 +136,46 @@ describe('EventBridge stand-in with the real EventBridgeClient', () => {
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
       { EventId: expect.any(String) },
     ]);
+  });
+
+  it('refuses a caller the bus policy denies with AccessDeniedException for the whole request, delivering nothing', async () => {
+    const before = testAlerts.length;
+    const error = await adminClient
+      .send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: TEST_BUS,
+              Source: SOURCE,
+              DetailType: TEST_ALERT_DETAIL_TYPE,
+              Detail: '{"ruleId":"x"}',
+            },
+          ],
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EventBridgeServiceException);
+    expect(error).toMatchObject({
+      name: 'AccessDeniedException',
+      message: `User: arn:aws:iam::${ACCOUNT}:user/admin is not authorized to perform: events:PutEvents on resource: arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${TEST_BUS} with an explicit deny in a resource-based policy`,
+      $metadata: expect.objectContaining({ httpStatusCode: 400 }),
+    });
+    await bus.idle();
+    expect(testAlerts.length).toBe(before);
+    // The same administrator may still use the default bus, which has no policy.
+    const ok = await adminClient.send(
+      new PutEventsCommand({ Entries: [{ Source: SOURCE, DetailType: 'Something Else', Detail: '{}' }] }),
+    );
+    expect(ok.FailedEntryCount).toBe(0);
+  });
+
+  it('refuses an access key it does not know with UnrecognizedClientException', async () => {
+    const stranger = clientAs('AKIAUNKNOWN');
+    const error = await stranger
+      .send(new PutEventsCommand({ Entries: [{ Source: SOURCE, DetailType: 'x', Detail: '{}' }] }))
+      .catch((e: unknown) => e);
+    stranger.destroy();
+    expect(error).toMatchObject({ name: 'UnrecognizedClientException' });
   });
 
   it('refuses more than 10 entries with ValidationException', async () => {

@@ -53,6 +53,9 @@ export function testAlertEvent(options: {
   at: Date;
   state?: 'firing' | 'resolved';
   ruleId?: string;
+  /** What `fire --rule-route` / `--email` ask for (default: neither). */
+  route?: 'test-channel' | 'rule';
+  email?: boolean;
 }): Json {
   let event = fixture('test-alert');
   event = withValue(event, ['id'], options.id);
@@ -60,5 +63,7 @@ export function testAlertEvent(options: {
   event = withValue(event, ['region'], 'us-east-1');
   event = withValue(event, ['detail', 'state'], options.state ?? 'firing');
   if (options.ruleId) event = withValue(event, ['detail', 'ruleId'], options.ruleId);
+  if (options.route) event = withValue(event, ['detail', 'route'], options.route);
+  if (options.email !== undefined) event = withValue(event, ['detail', 'email'], options.email);
   return event;
 }

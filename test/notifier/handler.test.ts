@@ -39,6 +39,7 @@ function environment(): Record<string, string> {
     SLACK_TOKEN_SECRET_ID: SLACK_SECRET,
     SLACK_API_URL: h.slack.apiUrl,
     DEAD_LETTER_QUEUE_URL: h.sqs.queueUrl(DLQ),
+    EVENT_SOURCE_ACCOUNTS: '123456789012',
     INCIDENT_EVENT_BUS_NAME: INCIDENT_BUS,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   };

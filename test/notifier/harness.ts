@@ -35,6 +35,7 @@ import type { HandleDeps } from '../../functions/notifier/handle-event';
 import { recordingLogger, type LogLine } from '../../functions/notifier/test-support';
 import { createSlackApi } from '../../functions/notifier/slack-api';
 import { createSlackTokenSource } from '../../functions/notifier/slack-token';
+import { createTestAlertLimiter } from '../../functions/notifier/test-alert-limit';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server';
 
 export const REGION = 'us-east-1';
@@ -64,7 +65,7 @@ export async function startHarness(): Promise<Harness> {
   const traces = createTraceStore();
   const [dynamo, slack, sns, xray, sqs] = await Promise.all([
     startLocalDynamoDb(),
-    startSlackServer({ channels: [{ name: 'shop-oncall' }, { name: 'shop-alerts' }] }),
+    startSlackServer({ channels: shippedRuleSet.routing.slackChannels.map((c) => ({ name: c.name })) }),
     startSnsServer({ topics: [ONCALL_TOPIC] }),
     startXRayServer({
       store: traces,
@@ -82,6 +83,7 @@ export async function startHarness(): Promise<Harness> {
   const received: BusEvent[] = [];
   bus.addTarget({
     id: 'incident-events',
+    busName: INCIDENT_BUS,
     pattern: { source: [projectEventSource('uia')], 'detail-type': [INCIDENT_UPDATED_DETAIL_TYPE] },
     handler: (event) => {
       received.push(event);
@@ -137,6 +139,13 @@ export async function notifierDeps(h: Harness, options: DepsOptions = {}): Promi
     tableName,
     lines: logger.lines,
     ruleSet: options.ruleSet ?? shippedRuleSet,
+    // The fixtures' account.
+    eventAccounts: ['123456789012'],
+    testAlertLimiter: createTestAlertLimiter({
+      doc: h.dynamo.doc,
+      tableName,
+      maxPerRulePerHour: (options.ruleSet ?? shippedRuleSet).testAlerts.maxPerRulePerHour,
+    }),
     store: createIncidentStore({ doc: h.dynamo.doc, tableName, now }),
     bindings: createEventBindings({ doc: h.dynamo.doc, tableName, now }),
     slack: createSlackApi({

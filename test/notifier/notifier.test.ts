@@ -422,8 +422,13 @@ describe('notifier against the local stand-ins', () => {
 
   it('marks a test alert TEST in Slack and in the email, apart from real incidents', async () => {
     const s = await scenario();
+    // The whole real route, as `fire --rule-route --email` asks for it (the default is the test channel only).
     const result = processed(
-      await handleEvent(testAlertEvent({ id: 'drill-1', at: T }), lambdaContext(), s.deps),
+      await handleEvent(
+        testAlertEvent({ id: 'drill-1', at: T, route: 'rule', email: true }),
+        lambdaContext(),
+        s.deps,
+      ),
     );
     const [root] = s.roots();
     expect(root!.text.startsWith('[TEST] ')).toBe(true);

@@ -215,6 +215,7 @@ function notifierQuery(
     incident.resolvedAt !== undefined
       ? { value: 'OK', reason: 'backtest', timestamp: new Date(incident.resolvedAt) }
       : { ...incident.alarm, timestamp: new Date(endMs) };
+  const account = options.account ?? { account: '000000000000', region: 'us-east-1' };
   const event = alarmStateChangeEvent(
     {
       alarmName: alarmName(options.namePrefix, rule.id),
@@ -224,10 +225,14 @@ function notifierQuery(
     },
     incident.alarm,
     current,
-    options.account ?? { account: '000000000000', region: 'us-east-1' },
+    account,
   );
   const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const parsed = parseEvent(event, { namePrefix: options.namePrefix, logger: silent });
+  const parsed = parseEvent(event, {
+    namePrefix: options.namePrefix,
+    accounts: [account.account],
+    logger: silent,
+  });
   if (parsed.kind !== 'alert') throw new Error(`the notifier would ignore the alarm event: ${parsed.reason}`);
   const query = buildQuery(parsed.alert, rule, new Date(endMs));
   return {
