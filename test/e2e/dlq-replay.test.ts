@@ -134,6 +134,9 @@ const testAlert = here(
     id: 'a0a0a0a0-0000-4000-8000-00000000000a',
     at: new Date(),
     ruleId: 'registered-user-faults',
+    // As `npm run rules -- fire --rule-route --email` sends it: the rule's channel and the email.
+    route: 'rule',
+    email: true,
   }),
 );
 const faultAlarm = here(
@@ -293,6 +296,7 @@ describe('npm run dlq with the real notifier', () => {
         id: 'd0d0d0d0-0000-4000-8000-00000000000d',
         at: new Date(),
         ruleId: 'slow-registered-users',
+        route: 'rule',
       }),
     );
     // The same event dead-lettered twice (EventBridge delivers at least once).
