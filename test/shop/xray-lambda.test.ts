@@ -65,7 +65,10 @@ interface Invocation {
   parent: string;
   outcome: { statusCode: number; headers?: Record<string, unknown>; body: string } | Error;
   annotations: SegmentDocument;
+  /** Every entity of the trace, nested subsegments lifted out. */
   all: SegmentDocument[];
+  /** The datagrams sent. */
+  sent: SegmentDocument[];
 }
 
 /** One Lambda invocation: its own trace header, then everything the SDK sent for that trace. */
@@ -76,7 +79,7 @@ async function invoke(handler: ShopHandler, event: EventOptions): Promise<Invoca
     error instanceof Error ? error : new Error(String(error)),
   );
   const annotations = await daemon.waitFor(root, 'annotations');
-  return { root, parent, outcome, annotations, all: daemon.documents(root) };
+  return { root, parent, outcome, annotations, all: daemon.entities(root), sent: daemon.documents(root) };
 }
 
 describe('annotations subsegment on success', () => {
@@ -105,8 +108,12 @@ describe('annotations subsegment on success', () => {
       aws: { operation: 'UpdateItem', table_name: TABLE },
       http: { response: { status: 200 } },
     });
-    // Lambda emits the function segment itself; in Lambda mode the SDK sends subsegments only.
-    expect(run.all.every((doc) => doc.type === 'subsegment')).toBe(true);
+    // Lambda emits the function segment itself; in Lambda mode the SDK sends subsegments only,
+    // and here one document per request: the DynamoDB call travels nested in the annotations.
+    expect(run.sent).toHaveLength(1);
+    expect(run.sent[0]).toMatchObject({ type: 'subsegment', name: 'annotations', parent_id: run.parent });
+    expect(run.sent[0]?.subsegments?.map((doc) => doc.name)).toEqual(['DynamoDB']);
+    expect(run.annotations.metadata?.['default']?.['enduser.id']).toBe('alice');
     expect(daemon.malformed).toEqual([]);
   });
 
