@@ -1,7 +1,7 @@
 /**
  * One whole local run, end to end, on the project's real code:
  * seeded scenario → virtual clock → local AWS stand-ins → shop traffic through the real cart
- * functions (X-Ray in Lambda mode) → per-minute group metrics, alarms and Insights → the event
+ * functions (traced with the X-Ray SDK over UDP, or OpenTelemetry over OTLP: `tracing`) → per-minute group metrics, alarms and Insights → the event
  * bus → the real notifier → Slack, email, incident records → the real digest on its schedule →
  * summary and checks against the ground truth → everything written under the out directory.
  *
@@ -73,6 +73,8 @@ export type PipelineOptions = Pick<
   RunOptions,
   'scenario' | 'seed' | 'durationMinutes' | 'speed' | 'duplicates' | 'xrayThrottles' | 'outDir'
 > & {
+  /** How the functions send traces. @default 'xray' */
+  tracing?: RunOptions['tracing'];
   ruleSet?: RuleSet;
   /** Post to a real Slack workspace with this bot token instead of the local Slack. */
   realSlackToken?: string | undefined;
@@ -112,7 +114,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       realSlackToken: options.realSlackToken,
     });
     const svc = services;
-    prepareLambdaEnvironment(svc.daemon.address, ACCOUNT.region);
+    prepareLambdaEnvironment(svc.daemon.address, ACCOUNT.region, {
+      backend: options.tracing ?? 'xray',
+      otlpEndpoint: svc.otlp.tracesEndpoint,
+    });
 
     const logs = new Map<string, string[]>();
     const runner = createLambdaRunner({
