@@ -54,9 +54,13 @@ export interface OtlpReceiver {
   close(): Promise<void>;
 }
 
-const SIGV4 = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/xray\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/;
+const SIGV4 =
+  /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([a-z0-9-]+)\/xray\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/;
 
-export async function startOtlpReceiver({ store, sink = createSegmentSink(store) }: OtlpReceiverOptions): Promise<OtlpReceiver> {
+export async function startOtlpReceiver({
+  store,
+  sink = createSegmentSink(store),
+}: OtlpReceiverOptions): Promise<OtlpReceiver> {
   let received = 0;
   const rejected: Array<{ status: number; reason: string }> = [];
   const refuse = (status: number, reason: string): HttpReply => {
@@ -65,18 +69,24 @@ export async function startOtlpReceiver({ store, sink = createSegmentSink(store)
   };
 
   const handle = (request: HttpRequest): HttpReply => {
-    if (request.path !== '/v1/traces') return refuse(404, `no such path ${request.path} (traces go to /v1/traces)`);
+    if (request.path !== '/v1/traces')
+      return refuse(404, `no such path ${request.path} (traces go to /v1/traces)`);
     if (request.method !== 'POST') return refuse(405, `${request.method} /v1/traces: only POST`);
     if (!SIGV4.test(header(request, 'authorization') ?? '')) {
       return refuse(403, 'missing or malformed SigV4 Authorization for service xray');
     }
     const type = (header(request, 'content-type') ?? '').split(';')[0]?.trim();
     if (type !== 'application/json') {
-      return refuse(415, `content-type ${type || '(none)'}: this stand-in reads OTLP/JSON (application/json)`);
+      return refuse(
+        415,
+        `content-type ${type || '(none)'}: this stand-in reads OTLP/JSON (application/json)`,
+      );
     }
     let text: string;
     try {
-      text = (header(request, 'content-encoding') === 'gzip' ? gunzipSync(request.body) : request.body).toString('utf8');
+      text = (
+        header(request, 'content-encoding') === 'gzip' ? gunzipSync(request.body) : request.body
+      ).toString('utf8');
     } catch {
       return refuse(400, 'content-encoding gzip, but the body does not gunzip');
     }
@@ -89,7 +99,10 @@ export async function startOtlpReceiver({ store, sink = createSegmentSink(store)
     const parsed = exportTraceServiceRequestSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return refuse(400, `not an ExportTraceServiceRequest: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`);
+      return refuse(
+        400,
+        `not an ExportTraceServiceRequest: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+      );
     }
     const documents = otlpToSegments(parsed.data);
     for (const document of documents) sink.put(document);

@@ -47,7 +47,13 @@ const spanSchema = z.looseObject({
   endTimeUnixNano: nanos,
   attributes: z.array(keyValueSchema).optional(),
   events: z
-    .array(z.looseObject({ name: z.string(), timeUnixNano: nanos.optional(), attributes: z.array(keyValueSchema).optional() }))
+    .array(
+      z.looseObject({
+        name: z.string(),
+        timeUnixNano: nanos.optional(),
+        attributes: z.array(keyValueSchema).optional(),
+      }),
+    )
     .optional(),
   status: z.looseObject({ code: z.number().int().optional(), message: z.string().optional() }).optional(),
 });
@@ -69,7 +75,14 @@ type Scalar = string | number | boolean;
 type Value = Scalar | Value[] | { [key: string]: Value } | null;
 
 /** OTLP's span kinds (protobuf enum, as OTLP/JSON carries them). */
-export const SPAN_KIND = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
+export const SPAN_KIND = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
 const STATUS_ERROR = 2;
 export const XRAY_ANNOTATIONS = 'aws.xray.annotations';
 
@@ -178,12 +191,15 @@ function awsOf(
   return Object.keys(fields).length > 0 ? (fields as SegmentDocument['aws']) : undefined;
 }
 
-function exceptionsOf(span: OtlpSpan): Array<{ id: string; type?: string; message?: string; stack?: string }> {
+function exceptionsOf(
+  span: OtlpSpan,
+): Array<{ id: string; type?: string; message?: string; stack?: string }> {
   return (span.events ?? [])
     .filter((event) => event.name === 'exception')
     .map((event, index) => {
       const attributes = attributesOf(event.attributes);
-      const text = (key: string) => (typeof attributes[key] === 'string' ? (attributes[key] as string) : undefined);
+      const text = (key: string) =>
+        typeof attributes[key] === 'string' ? (attributes[key] as string) : undefined;
       const type = text('exception.type');
       const message = text('exception.message');
       const stack = text('exception.stacktrace');
@@ -196,7 +212,9 @@ function exceptionsOf(span: OtlpSpan): Array<{ id: string; type?: string; messag
     });
 }
 
-function attributesOf(list: Array<{ key: string; value?: AnyValue | undefined }> | undefined): Record<string, Value> {
+function attributesOf(
+  list: Array<{ key: string; value?: AnyValue | undefined }> | undefined,
+): Record<string, Value> {
   return Object.fromEntries((list ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
 }
 

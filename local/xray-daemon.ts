@@ -29,7 +29,10 @@ export interface XRayDaemon {
   rejected(): Array<{ reason: string; datagram: string }>;
 }
 
-export async function startXRayDaemon({ store, sink = createSegmentSink(store) }: XRayDaemonOptions): Promise<XRayDaemon> {
+export async function startXRayDaemon({
+  store,
+  sink = createSegmentSink(store),
+}: XRayDaemonOptions): Promise<XRayDaemon> {
   const socket = createSocket('udp4');
   const rejected: Array<{ reason: string; datagram: string }> = [];
   let received = 0;

@@ -68,7 +68,8 @@ export function otelSettings(env: Env): OtelSettings {
   const problems: string[] = [];
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? '';
   if (!region) problems.push('AWS_REGION: needed to sign for and find X-Ray');
-  const endpointText = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `https://xray.${region}.amazonaws.com/v1/traces`;
+  const endpointText =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `https://xray.${region}.amazonaws.com/v1/traces`;
   let endpoint: URL | undefined;
   try {
     endpoint = new URL(endpointText);
@@ -77,7 +78,8 @@ export function otelSettings(env: Env): OtelSettings {
     problems.push(`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: not an http(s) URL: "${endpointText}"`);
   }
   const timeoutText = env.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT;
-  const timeoutMs = timeoutText === undefined || timeoutText === '' ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
+  const timeoutMs =
+    timeoutText === undefined || timeoutText === '' ? DEFAULT_TIMEOUT_MS : Number(timeoutText);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     problems.push(`OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: milliseconds > 0, not "${timeoutText}"`);
   }
@@ -146,7 +148,9 @@ export async function createOtelTracing(env: Env = process.env, log?: TracingLog
   };
   const parentContext = () => {
     const active = contexts.active();
-    return trace.getSpan(active) ? { context: active, localRoot: false } : { context: invocationContext(), localRoot: true };
+    return trace.getSpan(active)
+      ? { context: active, localRoot: false }
+      : { context: invocationContext(), localRoot: true };
   };
   const deliver = () => processor.forceFlush().catch(() => undefined);
 
@@ -167,7 +171,8 @@ export async function createOtelTracing(env: Env = process.env, log?: TracingLog
         if (localRoot) await deliver();
       }
     },
-    captureClient: (client) => captureAwsClient(client, { tracer, propagator, parentContext, afterLocalRoot: deliver }),
+    captureClient: (client) =>
+      captureAwsClient(client, { tracer, propagator, parentContext, afterLocalRoot: deliver }),
   };
 }
 

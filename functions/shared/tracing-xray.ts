@@ -98,7 +98,11 @@ function loadSdk(): Promise<Sdk> {
 
 /** What `aws-xray.js` does on load (service data, Lambda mode), then the cheaper emitter. */
 function initialise(sdk: Sdk): void {
-  sdk.segmentUtils.setSDKData({ sdk: 'X-Ray for Node.js', sdk_version: '3.12.0', package: 'aws-xray-sdk-core' });
+  sdk.segmentUtils.setSDKData({
+    sdk: 'X-Ray for Node.js',
+    sdk_version: '3.12.0',
+    package: 'aws-xray-sdk-core',
+  });
   sdk.segmentUtils.setServiceData({
     runtime: process.release?.name ?? 'unknown',
     runtime_version: process.version,

@@ -19,15 +19,16 @@
  */
 import type { Env } from './config';
 import { ConfigError } from './errors';
-import type {
+import type { Annotate, AnnotationValue, Tracing, TracingBackend, TracingLog } from './types/tracing';
+
+export type {
   Annotate,
   AnnotationValue,
+  AwsV3Client,
   Tracing,
   TracingBackend,
   TracingLog,
 } from './types/tracing';
-
-export type { Annotate, AnnotationValue, AwsV3Client, Tracing, TracingBackend, TracingLog } from './types/tracing';
 
 export const TRACING_BACKENDS: readonly TracingBackend[] = ['xray', 'otel'];
 

@@ -55,7 +55,10 @@ interface CallMetadata {
 type Next = (args: MiddlewareArgs) => Promise<{ output?: CallMetadata; response?: { statusCode?: number } }>;
 
 interface Stack {
-  add(middleware: (next: Next, context: MiddlewareContext) => Next, options: { step: string; name: string }): void;
+  add(
+    middleware: (next: Next, context: MiddlewareContext) => Next,
+    options: { step: string; name: string },
+  ): void;
   remove(name: string): boolean;
 }
 
@@ -65,46 +68,49 @@ export function captureAwsClient<C extends AwsV3Client>(client: C, options: AwsS
   const stack = client.middlewareStack as unknown as Stack;
   const config = client.config as { region?: () => Promise<string> };
   stack.remove(MIDDLEWARE_NAME);
-  stack.add((next, context) => async (args) => {
-    const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
-    const operation = (context.commandName ?? 'Call').replace(/Command$/, '');
-    const { context: parent, localRoot } = options.parentContext();
-    const span = options.tracer.startSpan(
-      service,
-      {
-        kind: SpanKind.CLIENT,
-        startTime: Date.now(),
-        attributes: {
-          'rpc.system': 'aws-api',
-          'rpc.service': service,
-          'rpc.method': operation,
-          ...tableNames(args.input),
-          ...(await regionOf(config)),
+  stack.add(
+    (next, context) => async (args) => {
+      const service = (context.clientName ?? 'AWS').replace(/Client$/, '');
+      const operation = (context.commandName ?? 'Call').replace(/Command$/, '');
+      const { context: parent, localRoot } = options.parentContext();
+      const span = options.tracer.startSpan(
+        service,
+        {
+          kind: SpanKind.CLIENT,
+          startTime: Date.now(),
+          attributes: {
+            'rpc.system': 'aws-api',
+            'rpc.service': service,
+            'rpc.method': operation,
+            ...tableNames(args.input),
+            ...(await regionOf(config)),
+          },
         },
-      },
-      parent,
-    );
-    if (args.request?.headers) {
-      options.propagator.inject(trace.setSpan(parent, span), args.request.headers, {
-        set: (carrier, key, value) => {
-          (carrier as Record<string, string>)[key === 'x-amzn-trace-id' ? 'X-Amzn-Trace-Id' : key] = value;
-        },
-      });
-    }
-    try {
-      const result = await next(args);
-      record(span, result.output?.$metadata, result.response?.statusCode);
-      return result;
-    } catch (error) {
-      const metadata = (error as CallMetadata | undefined)?.$metadata;
-      record(span, metadata, undefined);
-      failed(span, error);
-      throw error;
-    } finally {
-      span.end(Date.now());
-      if (localRoot) await options.afterLocalRoot();
-    }
-  }, { step: 'build', name: MIDDLEWARE_NAME });
+        parent,
+      );
+      if (args.request?.headers) {
+        options.propagator.inject(trace.setSpan(parent, span), args.request.headers, {
+          set: (carrier, key, value) => {
+            (carrier as Record<string, string>)[key === 'x-amzn-trace-id' ? 'X-Amzn-Trace-Id' : key] = value;
+          },
+        });
+      }
+      try {
+        const result = await next(args);
+        record(span, result.output?.$metadata, result.response?.statusCode);
+        return result;
+      } catch (error) {
+        const metadata = (error as CallMetadata | undefined)?.$metadata;
+        record(span, metadata, undefined);
+        failed(span, error);
+        throw error;
+      } finally {
+        span.end(Date.now());
+        if (localRoot) await options.afterLocalRoot();
+      }
+    },
+    { step: 'build', name: MIDDLEWARE_NAME },
+  );
   return client;
 }
 

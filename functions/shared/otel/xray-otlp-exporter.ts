@@ -87,7 +87,10 @@ export class XRayOtlpExporter implements SpanExporter {
       (error: unknown) => {
         const reason = error instanceof Error ? error.message : String(error);
         this.options.log?.warn(`OTLP export of ${spans.length} span(s) failed: ${reason}`);
-        resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(reason) });
+        resultCallback({
+          code: ExportResultCode.FAILED,
+          error: error instanceof Error ? error : new Error(reason),
+        });
       },
     );
   }
@@ -106,7 +109,9 @@ export class XRayOtlpExporter implements SpanExporter {
       return this.post(body);
     });
     if (response.status < 200 || response.status >= 300) {
-      throw new Error(`${this.options.endpoint.href} answered ${response.status}: ${response.body.slice(0, 300)}`);
+      throw new Error(
+        `${this.options.endpoint.href} answered ${response.status}: ${response.body.slice(0, 300)}`,
+      );
     }
     const rejected = partialSuccess(response.body);
     if (rejected) this.options.log?.warn(`OTLP endpoint rejected ${rejected}`);
@@ -132,7 +137,9 @@ export class XRayOtlpExporter implements SpanExporter {
         (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
           res.on('error', reject);
         },
       );
@@ -152,7 +159,9 @@ function isStaleConnection(error: unknown): boolean {
 function partialSuccess(body: string): string | undefined {
   if (!body.trim().startsWith('{')) return undefined;
   try {
-    const parsed = JSON.parse(body) as { partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown } };
+    const parsed = JSON.parse(body) as {
+      partialSuccess?: { rejectedSpans?: unknown; errorMessage?: unknown };
+    };
     const rejected = Number(parsed.partialSuccess?.rejectedSpans ?? 0);
     if (!rejected) return undefined;
     return `${rejected} span(s): ${String(parsed.partialSuccess?.errorMessage ?? 'no reason given')}`;
