@@ -20,6 +20,8 @@ export interface RunOptions {
   outDir: string;
   /** How the functions send their traces: the X-Ray SDK (default) or OpenTelemetry over OTLP. */
   tracing: TracingBackend;
+  /** Run every function from its deployment bundle (infra/constructs/bundling.ts) instead of source. */
+  bundled: boolean;
   /** Plain lines instead of the live view, whatever the terminal. */
   plain: boolean;
   help: boolean;
@@ -38,6 +40,7 @@ export const USAGE = `Usage: npm start -- [options]
   --duplicates <n>     deliver every event n times, as EventBridge may (default: 1)
   --xray-throttles <n> X-Ray throttles the next n GetTraceSummaries calls when the fault starts (default: 0)
   --tracing <backend>  xray (X-Ray SDK, UDP daemon) | otel (OpenTelemetry, OTLP/HTTP) (default: xray)
+  --bundled            run every function from the bundle the stacks deploy, not from source
   --out <dir>          where Slack threads, emails, digest, traces and summary.json go (default: out)
   --plain              plain log lines instead of the live view
   -h, --help           this text
@@ -59,6 +62,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
         'xray-throttles': { type: 'string', default: '0' },
         out: { type: 'string', default: 'out' },
         tracing: { type: 'string', default: 'xray' },
+        bundled: { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -83,6 +87,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     xrayThrottles: integer('--xray-throttles', values['xray-throttles'], 0),
     outDir: values.out,
     tracing: tracing as TracingBackend,
+    bundled: values.bundled,
     plain: values.plain,
     help: values.help,
   };

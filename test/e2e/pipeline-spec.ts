@@ -9,19 +9,22 @@ import { ruleSet } from '../../rules';
 import { runShortScenario, type E2eRun } from './support';
 import type { TracingBackend } from '../../functions/shared/tracing';
 
-/** The checks, for the run traced with `tracing`; each *.test.ts file runs them for one backend. */
-export function pipelineSpec(tracing: TracingBackend): void {
+/**
+ * The checks, for the run traced with `tracing` (and, `bundled`, with every function loaded from
+ * its deployment bundle); each *.test.ts file runs them for one combination.
+ */
+export function pipelineSpec(tracing: TracingBackend, { bundled = false } = {}): void {
   let run: E2eRun;
 
   beforeAll(async () => {
-    run = await runShortScenario({ tracing });
-  }, 60_000);
+    run = await runShortScenario({ tracing, bundled });
+  }, 90_000);
 
   afterAll(() => run?.cleanup());
 
   const names = (users: { username: string }[]) => users.map((u) => u.username).sort();
 
-  describe(`npm start, short scenario (tracing: ${tracing})`, () => {
+  describe(`npm start, short scenario (tracing: ${tracing}${bundled ? ', from bundles' : ''})`, () => {
     it('passes every check of the run', () => {
       expect(run.summaryJson.checks.filter((c) => !c.ok)).toEqual([]);
       expect(run.summaryJson.ok).toBe(true);
@@ -104,7 +107,7 @@ export function pipelineSpec(tracing: TracingBackend): void {
       expect(events.length).toBeGreaterThanOrEqual(run.summaryJson.alerts.events);
     });
 
-    it('received the functions\' spans the chosen way: OTLP for otel, the UDP daemon for xray', () => {
+    it("received the functions' spans the chosen way: OTLP for otel, the UDP daemon for xray", () => {
       const viaOtlp = run.services.otlp.received();
       if (tracing === 'otel') expect(viaOtlp).toBeGreaterThanOrEqual(run.summaryJson.traffic.requests);
       else expect(viaOtlp).toBe(0);

@@ -17,7 +17,14 @@ import { startLocalIdentity, type LocalIdentity, type LocalUser } from '../../lo
 import { startOtlpReceiver, type OtlpReceiver } from '../../local/otlp-receiver';
 import type { SegmentDocument } from '../../local/segments-to-trace';
 import { createTraceStore } from '../../local/trace-store';
-import { apiEvent, lambdaContext, PRUNES, STRAWBERRIES, withCapturedStderr, type EventOptions } from './fixtures';
+import {
+  apiEvent,
+  lambdaContext,
+  PRUNES,
+  STRAWBERRIES,
+  withCapturedStderr,
+  type EventOptions,
+} from './fixtures';
 import { newTraceHeader } from './xray-daemon';
 
 const TABLE = 'otel-carts';
@@ -31,7 +38,10 @@ const alice: LocalUser = { sub: 'a11ce000-0000-4000-8000-000000000001', username
 
 beforeAll(async () => {
   [receiver, db, idp] = await Promise.all([
-    startOtlpReceiver({ store: createTraceStore(), sink: { put: (document) => void received.push(document) } }),
+    startOtlpReceiver({
+      store: createTraceStore(),
+      sink: { put: (document) => void received.push(document) },
+    }),
     startLocalDynamoDb({ tables: [{ name: TABLE, ...CART_TABLE_KEYS }] }),
     startLocalIdentity(),
   ]);
@@ -134,7 +144,10 @@ describe('a username only from a verified token', () => {
     ['expired', () => idp.forged.expired(alice)],
     ['alg: none', () => idp.forged.algNone(alice)],
   ])('%s → anonymous, and the claimed name appears nowhere in the trace', async (_case, mint) => {
-    const run = await invoke(handlers.list, { token: mint(), cartId: '5a1e0000-0000-4000-8000-000000000003' });
+    const run = await invoke(handlers.list, {
+      token: mint(),
+      cartId: '5a1e0000-0000-4000-8000-000000000003',
+    });
     expect(run.annotations.annotations?.['username']).toBe('anonymous');
     expect(JSON.stringify(run.all)).not.toContain('alice');
   });
@@ -145,12 +158,23 @@ describe('when the handler throws', () => {
     await db.doc.send(
       new PutCommand({
         TableName: TABLE,
-        Item: { pk: `user#${alice.sub}`, sk: `product#${STRAWBERRIES}`, quantity: 1, productDetail: 'half-eaten' },
+        Item: {
+          pk: `user#${alice.sub}`,
+          sk: `product#${STRAWBERRIES}`,
+          quantity: 1,
+          productDetail: 'half-eaten',
+        },
       }),
     );
-    const { result: run } = await withCapturedStderr(() => invoke(handlers.list, { token: idp.idToken(alice) }));
+    const { result: run } = await withCapturedStderr(() =>
+      invoke(handlers.list, { token: idp.idToken(alice) }),
+    );
     expect(run.outcome).toBeInstanceOf(Error);
-    expect(run.annotations.annotations).toEqual({ operation: 'cart.list', generated_cart: true, username: 'alice' });
+    expect(run.annotations.annotations).toEqual({
+      operation: 'cart.list',
+      generated_cart: true,
+      username: 'alice',
+    });
     expect(run.annotations.fault).toBe(true);
     expect(run.annotations.cause).toMatchObject({ exceptions: [{ type: (run.outcome as Error).name }] });
   });

@@ -82,7 +82,10 @@ export async function startTestDaemon(): Promise<TestDaemon> {
 function flatten(doc: SegmentDocument, parentId?: string): SegmentDocument[] {
   const { subsegments, ...own } = doc;
   const entity = parentId === undefined ? own : { ...own, parent_id: parentId };
-  return [entity, ...(subsegments ?? []).flatMap((child) => flatten({ ...child, trace_id: doc.trace_id }, doc.id))];
+  return [
+    entity,
+    ...(subsegments ?? []).flatMap((child) => flatten({ ...child, trace_id: doc.trace_id }, doc.id)),
+  ];
 }
 
 /** A trace header as Lambda sets `_X_AMZN_TRACE_ID` for a sampled invocation. */
