@@ -13,6 +13,8 @@
  * | serializations per send | two (`format()` + debug string)       | one                                    |
  * | modules loaded          | the whole SDK: v2 patcher + `semver`, | capture, the v3 middleware, the        |
  * |                         | HTTP/promise patchers, EC2/ECS plugins| emitter and Lambda support only        |
+ * | current segment kept in | cls-hooked (async hooks on every      | AsyncLocalStorage (./xray/als-context) |
+ * |                         | promise of the process)               |                                        |
  *
  * "Where the data allows": nesting needs every child closed when the annotations subsegment
  * closes. A child still open then (a call left running) falls back to the SDK's streaming, so
@@ -34,6 +36,7 @@ import type * as Aws3Patcher from 'aws-xray-sdk-core/dist/lib/patchers/aws3_p.js
 import type Subsegment from 'aws-xray-sdk-core/dist/lib/segments/attributes/subsegment.js';
 import type * as SegmentUtils from 'aws-xray-sdk-core/dist/lib/segments/segment_utils.js';
 import { ignoreAnnotations } from './tracing';
+import { loadContextModule, useAsyncLocalStorage } from './xray/als-context';
 import type { Annotate, AnnotationValue, Tracing, TracingLog } from './types/tracing';
 
 const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
@@ -81,6 +84,8 @@ let loadedSdk: Promise<Sdk> | undefined;
  */
 function loadSdk(): Promise<Sdk> {
   loadedSdk ??= (async () => {
+    // First, so every SDK file that loads after it shares its (AsyncLocalStorage) context.
+    useAsyncLocalStorage(await loadContextModule());
     const [capture, logging, aws3, segmentUtils, emitter, lambda] = await Promise.all([
       import('aws-xray-sdk-core/dist/lib/capture.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/logger.js').then(cjs),
