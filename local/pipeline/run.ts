@@ -151,6 +151,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       loader,
     );
+    reporter.note?.(
+      `tracing: ${options.tracing === 'otel' ? 'OpenTelemetry, OTLP/HTTP to the local X-Ray OTLP endpoint' : 'X-Ray SDK, UDP to the local daemon'}${options.bundled ? '; every function from its deployment bundle' : ''}`,
+    );
     reporter.note?.('starting the functions (init outside any request, as with provisioned concurrency)');
     for (const fn of distinctFunctions(shop)) await runner.warm(fn);
     await runner.warm(notifier);
