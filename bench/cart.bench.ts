@@ -31,7 +31,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { TracingBackend } from '../functions/shared/tracing';
+import type { Tracing, TracingBackend } from '../functions/shared/tracing';
 import { SHOP_FUNCTIONS, shopEsbuildOptions } from '../infra/shop-stack';
 import { percentile, type BenchFigure, type BenchSuite } from './harness';
 
@@ -327,7 +327,7 @@ async function startSink(tracer: Tracer): Promise<Sent & { env: Record<string, s
   };
 }
 
-async function loadTracing(tracer: Tracer): Promise<import('../functions/shared/tracing').Tracing> {
+async function loadTracing(tracer: Tracer): Promise<Tracing> {
   if (tracer === 'xray') return (await import('../functions/shared/tracing-xray')).createXRayTracing();
   if (tracer === 'otel')
     return (await import('../functions/shared/tracing-otel')).createOtelTracing(process.env);

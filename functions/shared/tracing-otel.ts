@@ -123,7 +123,8 @@ export async function createOtelTracing(env: Env = process.env, log?: TracingLog
     scheduledDelayMillis: 60_000,
     maxExportBatchSize: 512,
     maxQueueSize: 2048,
-    exportTimeoutMillis: settings.timeoutMs,
+    // The exporter's own deadline (with a reason in the log) fires first; this only backs it up.
+    exportTimeoutMillis: settings.timeoutMs + 500,
   });
   const provider = new BasicTracerProvider({
     idGenerator: new AWSXRayIdGenerator(),

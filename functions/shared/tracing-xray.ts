@@ -17,8 +17,9 @@
  * |                         | promise of the process)               |                                        |
  *
  * "Where the data allows": nesting needs every child closed when the annotations subsegment
- * closes. A child still open then (a call left running) falls back to the SDK's streaming, so
- * it is still sent when it ends. The nested document is what the SDK itself sends outside
+ * closes. A child still open then (a call left running) is detached and streamed by the SDK on
+ * its own when it ends (the stock SDK would drop the parent in that case: it streams a subsegment
+ * only once all its children have closed, and never looks at it again). The nested document is what the SDK itself sends outside
  * Lambda (X-Ray accepts subsegments inline in their parent, up to the 64 KB datagram limit; a
  * cart request's document is ~1.5 KB).
  *
@@ -55,6 +56,7 @@ interface LambdaSupport {
 type Root = { counter: number };
 type LiveSubsegment = Omit<Subsegment, 'segment' | 'parent' | 'subsegments'> & {
   segment?: Root | undefined;
+  in_progress?: boolean;
   parent?: { removeSubsegment?(child: unknown): void };
   subsegments?: LiveSubsegment[];
   counter: number;
@@ -192,17 +194,16 @@ function nestChildren(subsegment: LiveSubsegment): Root | undefined {
 }
 
 function closeAsOneDocument(subsegment: LiveSubsegment, facade: Root | undefined): void {
-  if (!facade) {
-    subsegment.close();
-    return;
-  }
-  if (subsegment.counter > 0) {
-    // A child is still open: back to the SDK's streaming for this subtree.
-    repoint(subsegment, facade);
-    subsegment.close();
-    return;
-  }
   subsegment.close();
+  if (!facade) return;
+  // A child still open (a call left running) cannot travel inside this document: detach it,
+  // and let the SDK stream it on its own when it ends (its parent_id still names this one).
+  const open = (subsegment.subsegments ?? []).filter(
+    (child) => child.in_progress === true || child.counter > 0,
+  );
+  for (const child of open) repoint(child, facade);
+  if (open.length > 0)
+    subsegment.subsegments = (subsegment.subsegments ?? []).filter((c) => !open.includes(c));
   subsegment.flush();
   subsegment.parent?.removeSubsegment?.(subsegment);
 }

@@ -222,3 +222,54 @@ describe('when the handler throws (the seed tutorial lost its annotations here)'
     expect(dynamo.every((doc) => doc.fault === true && doc.parent_id === run.annotations.id)).toBe(true);
   });
 });
+
+describe('a call still running when the annotations subsegment closes', () => {
+  it('sends the annotations at once and the call on its own when it ends, parented to them', async () => {
+    const { createXRayTracing } = await import('../../functions/shared/tracing-xray');
+    const { DynamoDBClient, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const tracing = await createXRayTracing();
+    let finish: () => void = () => undefined;
+    const slow = {
+      handle: () =>
+        new Promise((resolve) => {
+          finish = () =>
+            resolve({
+              response: {
+                statusCode: 200,
+                headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'slow' },
+                body: Buffer.from('{}'),
+              },
+            });
+        }),
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    };
+    const client = tracing.captureClient(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        requestHandler: slow as never,
+      }),
+    );
+    const { root, parent, header } = newTraceHeader();
+    process.env._X_AMZN_TRACE_ID = header;
+    let pending: Promise<unknown> = Promise.resolve();
+    await tracing.withAnnotations('annotations', async (annotate) => {
+      annotate('operation', 'left.running');
+      pending = client.send(
+        new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+      );
+      // Let the call reach the (slow) handler, so its subsegment is open when this one closes.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const annotations = await daemon.waitFor(root, 'annotations');
+    expect(annotations).toMatchObject({ parent_id: parent, annotations: { operation: 'left.running' } });
+    expect(annotations.subsegments).toBeUndefined();
+    finish();
+    await pending;
+    const call = await daemon.waitFor(root, 'DynamoDB');
+    expect(daemon.documents(root).map((doc) => doc.name)).toEqual(['annotations', 'DynamoDB']);
+    expect(call).toMatchObject({ parent_id: annotations.id, type: 'subsegment', namespace: 'aws' });
+    expect(call.in_progress).toBeUndefined();
+  });
+});
