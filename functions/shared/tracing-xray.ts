@@ -9,7 +9,7 @@
  * |-------------------------|---------------------------------------|----------------------------------------|
  * | datagrams per request   | one per subsegment, as each closes    | one: the annotations subsegment with   |
  * |                         | (streaming threshold 0)               | its DynamoDB calls nested inside it    |
- * | socket                  | a new one per send                    | one, reused, unref'd                   |
+ * | socket                  | a new one per send                    | one, connected once, reused, unref'd   |
  * | serializations per send | two (`format()` + debug string)       | one                                    |
  * | modules loaded          | the whole SDK: v2 patcher + `semver`, | capture, the v3 middleware, the        |
  * |                         | HTTP/promise patchers, EC2/ECS plugins| emitter and Lambda support only        |
@@ -121,24 +121,46 @@ function initialise(sdk: Sdk): void {
   sdk.emitter.send = send;
 }
 
-/** Replaces the SDK's `send`: one socket for the process, one serialization per document. */
+/**
+ * Replaces the SDK's `send`: one socket for the process, connected once to the daemon (so no
+ * per-send address lookup), one serialization per document. Documents sent while the socket is
+ * still connecting wait for it; a send that fails is logged, never thrown.
+ */
 function oneSocketSender(sdk: Sdk): Emitter['send'] {
   let socket: Socket | undefined;
-  return (segment) => {
-    socket ??= createSocket('udp4').unref();
-    const message = Buffer.from(PROTOCOL_HEADER + segment.format());
+  let waiting: Buffer[] | undefined = [];
+  const report = (what: string, bytes: number) => (error: Error | null) => {
+    if (!error) return;
+    sdk.logging
+      .getLogger()
+      .error(
+        (error as NodeJS.ErrnoException).code === 'EMSGSIZE'
+          ? `Segment too large to send: ${what} (${bytes} bytes).`
+          : `Error sending segment ${what}: ${error.message}`,
+      );
+  };
+  const open = () => {
     const { udp_ip: host, udp_port: port } = sdk.emitter.daemonConfig;
-    socket.send(message, port, host, (error) => {
-      if (!error) return;
-      const what = `{"trace_id":"${segment.trace_id ?? ''}","id":"${segment.id ?? ''}"}`;
-      sdk.logging
-        .getLogger()
-        .error(
-          (error as NodeJS.ErrnoException).code === 'EMSGSIZE'
-            ? `Segment too large to send: ${what} (${message.length} bytes).`
-            : `Error sending segment ${what}: ${error.message}`,
-        );
+    const created = createSocket('udp4').unref();
+    created.on('error', (error) => report('(socket)', 0)(error));
+    created.connect(port, host, () => {
+      const queued = waiting ?? [];
+      waiting = undefined;
+      for (const message of queued) created.send(message, report('(queued)', message.length));
     });
+    return created;
+  };
+  return (segment) => {
+    socket ??= open();
+    const message = Buffer.from(PROTOCOL_HEADER + segment.format());
+    if (waiting) {
+      waiting.push(message);
+      return;
+    }
+    socket.send(
+      message,
+      report(`{"trace_id":"${segment.trace_id ?? ''}","id":"${segment.id ?? ''}"}`, message.length),
+    );
   };
 }
 
