@@ -12,6 +12,7 @@
  * - `X-Ray SDK`: functions/shared/tracing-xray.ts, one datagram per request to a UDP sink;
  * - `OTel`: functions/shared/tracing-otel.ts, one OTLP/JSON export per request to the local OTLP
  *   endpoint on loopback, awaited (in AWS that is an HTTPS round trip to the region instead);
+ *   both receivers run in a process of their own (bench/cart-sink.ts), as in Lambda;
  * - `Powertools Tracer`: @aws-lambda-powertools/tracer on the same handler (annotations subsegment
  *   through its provider, its captureAWSv3Client), sending as the stock X-Ray SDK does.
  * DynamoDB is an in-memory stub at the HTTP-handler level: the whole SDK middleware stack (and the
@@ -26,7 +27,6 @@
  */
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -296,34 +296,49 @@ export default suite;
 // ---- latency child (runs only when spawned by latencyOf) ----
 
 interface Sent {
-  count(): number;
+  count(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Where the tracer sends: a UDP sink (X-Ray SDK, Powertools) or the local OTLP endpoint (OTel). */
+/**
+ * Where the tracer sends, in another process (bench/cart-sink.ts): receiving in the measured
+ * process would charge the receiver's work (UDP reads; HTTP, JSON and span conversion for OTLP)
+ * to the traced request, which in Lambda happens elsewhere.
+ */
 async function startSink(tracer: Tracer): Promise<Sent & { env: Record<string, string> }> {
-  if (tracer === 'otel') {
-    const { startOtlpReceiver } = await import('../local/otlp-receiver');
-    const { createTraceStore } = await import('../local/trace-store');
-    let spans = 0;
-    const receiver = await startOtlpReceiver({
-      store: createTraceStore(),
-      sink: { put: () => void (spans += 1) },
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./cart-sink.ts', import.meta.url))],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
     });
-    return {
-      env: { TRACING_BACKEND: 'otel', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.tracesEndpoint },
-      count: () => spans,
-      close: () => receiver.close(),
-    };
-  }
-  const socket = createSocket('udp4');
-  let datagrams = 0;
-  socket.on('message', () => datagrams++);
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    child.on('exit', (code) => reject(new Error(`bench sink exited ${code}`)));
+  });
+  const { daemon, otlp, control } = JSON.parse(line) as { daemon: string; otlp: string; control: string };
+  let counts = { datagrams: 0, spans: 0 };
+  const refresh = async () => {
+    counts = (await (await fetch(control)).json()) as typeof counts;
+  };
   return {
-    env: { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${socket.address().port}` },
-    count: () => datagrams,
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    env:
+      tracer === 'otel'
+        ? { TRACING_BACKEND: 'otel', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp }
+        : { AWS_XRAY_DAEMON_ADDRESS: daemon },
+    count: async () => {
+      await refresh();
+      return tracer === 'otel' ? counts.spans : counts.datagrams;
+    },
+    close: async () => {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
   };
 }
 
@@ -491,17 +506,17 @@ async function latencyChild(tracer: Tracer, iterations: number): Promise<Latency
 
   // What each traced call sends, counted once the sink has caught up.
   const sanityCalls = 5;
-  for (let seen = -1; seen !== sink.count();) {
-    seen = sink.count();
+  for (let seen = -1; seen !== (await sink.count());) {
+    seen = await sink.count();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const before = sink.count();
+  const before = await sink.count();
   for (let i = 0; i < sanityCalls; i++) {
     await measure(tracedHandler, 1, []);
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const sentPerCall = (sink.count() - before) / sanityCalls;
+  const sentPerCall = ((await sink.count()) - before) / sanityCalls;
   await sink.close();
   await idp.close();
   return {
