@@ -1,26 +1,37 @@
 /**
  * The shop's cost of being traced, and of being shipped.
  *
- * Latency: the real list-cart handler (signed-in user, token verified, one Query) untraced and
- * traced, timed from the call to one event-loop turn after it resolves (where the SDK's UDP
- * sends go out), in one child process: untraced first, before the X-Ray SDK is loaded (loading it
- * installs async hooks that tax every await in the process, traced or not), then traced with the
- * SDK in Lambda mode sending subsegments over UDP to a local sink, exactly as in Lambda. DynamoDB
- * is an in-memory stub at the HTTP-handler level: the whole SDK middleware stack (and the X-Ray
- * middleware) runs, but no socket, so the difference measured is tracing and not network noise.
- * The child keeps the Lambda-mode environment out of the bench runner's process.
+ * Latency, like for like: the real list-cart handler (signed-in user, token verified, one Query),
+ * timed from the call to one event-loop turn after it resolves (where UDP sends go out). One child
+ * process per tracer, so no tracer's async hooks tax another's numbers; in each, the untraced
+ * handler is measured first with nothing loaded, then the tracer is loaded (in Lambda mode, as in
+ * Lambda) and the untraced handler (the baseline: same process, tracer's hooks installed) and the
+ * traced one alternate in blocks, so drift lands on both alike. Wall time per request (p50, p99),
+ * and CPU time per request (median over blocks), which other processes on the machine disturb
+ * far less. Tracers:
+ * - `X-Ray SDK`: functions/shared/tracing-xray.ts, one datagram per request to a UDP sink;
+ * - `OTel`: functions/shared/tracing-otel.ts, one OTLP/JSON export per request to the local OTLP
+ *   endpoint on loopback, awaited (in AWS that is an HTTPS round trip to the region instead);
+ *   both receivers run in a process of their own (bench/cart-sink.ts), as in Lambda;
+ * - `Powertools Tracer`: @aws-lambda-powertools/tracer on the same handler (annotations subsegment
+ *   through its provider, its captureAWSv3Client), sending as the stock X-Ray SDK does.
+ * DynamoDB is an in-memory stub at the HTTP-handler level: the whole SDK middleware stack (and the
+ * tracing middleware) runs, but no socket, so the difference measured is tracing, not network.
  *
- * Shipping: every function bundled with the stack's esbuild options, AWS SDK inside and outside;
- * module load time of a bundle in a fresh `node` process (median of several).
+ * Shipping: every shop function bundled with the stack's esbuild options for each backend, sizes
+ * against the 400 KB target; cold start as whole-process wall time of `node` importing a bundle,
+ * and CPU time of `node` importing a bundle (its module init) against `node` starting bare, in the
+ * same run (round-robin, median), ratio target 2.0×. CPU time is reported beside wall time
+ * because on a shared machine wall time mostly measures the other processes. Variants
+ * with the SDK external and with the full credential chain (no alias) show what each choice buys.
  */
 import { build } from 'esbuild';
-import { execFile, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawn } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import type { Tracing, TracingBackend } from '../functions/shared/tracing';
 import { SHOP_FUNCTIONS, shopEsbuildOptions } from '../infra/shop-stack';
 import { percentile, type BenchFigure, type BenchSuite } from './harness';
 
@@ -28,23 +39,34 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Inside the repo so a bundle with the SDK external resolves it from node_modules, as Lambda's runtime would. */
 const outRoot = join(here, '..', 'node_modules', '.cache', 'cart-bench');
 const CHILD_FLAG = 'CART_BENCH_CHILD';
-const run = promisify(execFile);
 
-type Variant = { label: string; bundleAwsSdk: boolean; format: 'esm' | 'cjs' };
-const VARIANTS: Variant[] = [
-  { label: 'SDK bundled', bundleAwsSdk: true, format: 'esm' },
-  { label: 'SDK external', bundleAwsSdk: false, format: 'esm' },
-];
-const CJS_VARIANT: Variant = { label: 'SDK bundled, CJS', bundleAwsSdk: true, format: 'cjs' };
+interface Variant {
+  label: string;
+  tracing: TracingBackend;
+  bundleAwsSdk: boolean;
+  /** Keep the SDK's whole credential chain (no alias): what the alias saves. */
+  fullCredentialChain?: boolean;
+}
+
+const XRAY: Variant = { label: 'X-Ray SDK', tracing: 'xray', bundleAwsSdk: true };
+const OTEL: Variant = { label: 'OTel', tracing: 'otel', bundleAwsSdk: true };
+const EXTERNAL: Variant = { label: 'X-Ray SDK, AWS SDK external', tracing: 'xray', bundleAwsSdk: false };
+const FULL_CHAIN: Variant = {
+  label: 'X-Ray SDK, full credential chain',
+  tracing: 'xray',
+  bundleAwsSdk: true,
+  fullCredentialChain: true,
+};
 
 async function bundle(entry: string, variant: Variant): Promise<{ file: string; bytes: number }> {
-  const dir = join(outRoot, `${variant.format}-${variant.bundleAwsSdk ? 'bundled' : 'external'}`, entry);
+  const name = `${variant.tracing}-${variant.bundleAwsSdk ? 'bundled' : 'external'}${variant.fullCredentialChain ? '-fullchain' : ''}`;
+  const dir = join(outRoot, name, entry);
   await mkdir(dir, { recursive: true });
-  const file = join(dir, variant.format === 'esm' ? 'index.mjs' : 'index.cjs');
-  const options = shopEsbuildOptions(entry, { bundleAwsSdk: variant.bundleAwsSdk });
+  const file = join(dir, 'index.mjs');
+  const options = shopEsbuildOptions(entry, variant);
   await build({
     ...options,
-    ...(variant.format === 'cjs' && { format: 'cjs', mainFields: ['main', 'module'], banner: {} }),
+    ...(variant.fullCredentialChain && { alias: {} }),
     outfile: file,
     logLevel: 'error',
   });
@@ -65,53 +87,98 @@ const LOAD_ENV = {
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
-/** Milliseconds from `import()` to the module being evaluated, in a fresh process (node start-up excluded). */
-async function moduleLoadMs(file: string): Promise<number> {
-  const script = `const t0 = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t0)); process.exit(0);`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, ...LOAD_ENV },
+interface ProcessCost {
+  /** Spawn to exit. */
+  wallMs: number;
+  /** The process's CPU time (user + system, all threads) until it printed it, just before exit. */
+  cpuMs: number;
+}
+
+const PRINT_CPU = 'process.stdout.write(JSON.stringify(process.cpuUsage()), () => process.exit(0));';
+/** The baseline: `node -e 0`, plus printing its CPU time. */
+const BARE = ['-e', PRINT_CPU];
+/** A cold start's module work: import the bundle (its module init), then exit. */
+const importArgs = (file: string) => [
+  '--input-type=module',
+  '-e',
+  `await import(${JSON.stringify(file)}); ${PRINT_CPU}`,
+];
+
+function processCost(args: string[], env: Record<string, string>): Promise<ProcessCost> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (status !== 0) return reject(new Error(`node ${args.join(' ')} exited ${status}`));
+      const usage = JSON.parse(out) as { user: number; system: number };
+      resolve({ wallMs: performance.now() - start, cpuMs: (usage.user + usage.system) / 1000 });
+    });
   });
-  return Number(stdout);
 }
 
 async function shippingFigures(quick: boolean): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
-  const sizeTarget = { op: '<=' as const, value: 300 };
-  const sizeFigure = (entry: string, variant: Variant, bytes: number): BenchFigure => ({
-    name: `bundle ${entry} (${variant.label})`,
-    value: bytes / 1024,
-    unit: 'KB',
-    target: sizeTarget,
-  });
-  for (const variant of VARIANTS) {
-    for (const spec of SHOP_FUNCTIONS)
-      figures.push(sizeFigure(spec.entry, variant, (await bundle(spec.entry, variant)).bytes));
+  const sizeTarget = { op: '<=' as const, value: 400 };
+  const cart = (entry: string) => entry !== 'list-products' && entry !== 'get-product';
+  for (const variant of [XRAY, OTEL, EXTERNAL]) {
+    for (const spec of SHOP_FUNCTIONS) {
+      figures.push({
+        name: `bundle ${spec.entry} (${variant.label})`,
+        value: (await bundle(spec.entry, variant)).bytes / 1024,
+        unit: 'KB',
+        ...(variant.bundleAwsSdk && cart(spec.entry) ? { target: sizeTarget } : {}),
+      });
+    }
   }
-  const cjs = await bundle('list-cart', CJS_VARIANT);
-  figures.push(sizeFigure('list-cart', CJS_VARIANT, cjs.bytes));
+  const fullChain = await bundle('list-cart', FULL_CHAIN);
+  figures.push({ name: `bundle list-cart (${FULL_CHAIN.label})`, value: fullChain.bytes / 1024, unit: 'KB' });
 
-  // Product functions never load the DynamoDB SDK, so one variant says all; list-cart in each.
   const candidates = [
-    { name: 'list-products', file: (await bundle('list-products', VARIANTS[0]!)).file },
-    ...VARIANTS.map(async (variant) => ({
-      name: `list-cart (${variant.label})`,
-      file: (await bundle('list-cart', variant)).file,
-    })),
-    { name: `list-cart (${CJS_VARIANT.label})`, file: cjs.file },
+    { name: 'list-products (X-Ray SDK)', file: (await bundle('list-products', XRAY)).file },
+    { name: 'list-cart (X-Ray SDK)', file: (await bundle('list-cart', XRAY)).file },
+    { name: 'list-cart (OTel)', file: (await bundle('list-cart', OTEL)).file },
+    { name: `list-cart (${EXTERNAL.label})`, file: (await bundle('list-cart', EXTERNAL)).file },
+    { name: `list-cart (${FULL_CHAIN.label})`, file: fullChain.file },
   ];
-  const loads = await Promise.all(candidates);
-  const samples = loads.map(() => [] as number[]);
+  const bare: ProcessCost[] = [];
+  const samples = candidates.map(() => [] as ProcessCost[]);
   // Round-robin, so a busy moment on the machine lands on every variant alike.
-  for (let i = 0; i < (quick ? 4 : 12); i++) {
-    for (const [index, candidate] of loads.entries())
-      samples[index]!.push(await moduleLoadMs(candidate.file));
+  for (let i = 0; i < (quick ? 5 : 15); i++) {
+    bare.push(await processCost(BARE, {}));
+    for (const [index, candidate] of candidates.entries())
+      samples[index]!.push(await processCost(importArgs(candidate.file), LOAD_ENV));
   }
-  for (const [index, candidate] of loads.entries()) {
-    figures.push({
-      name: `module load ${candidate.name}`,
-      value: percentile(samples[index]!, 50),
-      unit: 'ms',
-    });
+  const median = (costs: ProcessCost[], key: keyof ProcessCost) =>
+    percentile(
+      costs.map((c) => c[key]),
+      50,
+    );
+  const bareWall = median(bare, 'wallMs');
+  const bareCpu = median(bare, 'cpuMs');
+  figures.push({ name: 'cold start: bare node -e 0, wall (baseline)', value: bareWall, unit: 'ms' });
+  figures.push({ name: 'cold start: bare node -e 0, CPU (baseline)', value: bareCpu, unit: 'ms' });
+  for (const [index, candidate] of candidates.entries()) {
+    const chosen = candidate.file.includes('-bundled') && !candidate.name.includes('full');
+    const target = chosen ? { target: { op: '<=' as const, value: 2 } } : {};
+    const wall = median(samples[index]!, 'wallMs');
+    const cpu = median(samples[index]!, 'cpuMs');
+    figures.push(
+      { name: `cold start ${candidate.name}, wall`, value: wall, unit: 'ms', baseline: bareWall },
+      {
+        name: `cold start ratio ${candidate.name}, wall / bare`,
+        value: wall / bareWall,
+        unit: 'x',
+        ...target,
+      },
+      { name: `cold start ${candidate.name}, CPU`, value: cpu, unit: 'ms', baseline: bareCpu },
+      { name: `cold start ratio ${candidate.name}, CPU / bare`, value: cpu / bareCpu, unit: 'x', ...target },
+    );
   }
   return figures;
 }
@@ -121,51 +188,100 @@ interface Percentiles {
   p99: number;
 }
 
+type Tracer = 'xray' | 'otel' | 'powertools';
+
 interface LatencyResult {
+  tracer: Tracer;
   iterations: number;
+  /** Before any tracer was loaded. */
+  bare: Percentiles;
+  /** Untraced handler with the tracer loaded: the baseline. */
   untraced: Percentiles;
   traced: Percentiles;
-  untracedAfterSdk: Percentiles;
-  subsegmentsPerCall: number;
+  /**
+   * CPU milliseconds per request (this process, all threads), median over blocks of 100: what the
+   * request costs the machine, robust when other processes compete for the cores.
+   */
+  cpu: { untraced: number; traced: number };
+  /** Documents (datagrams or exported spans) per traced request, counted after the timed loop. */
+  sentPerCall: number;
 }
+
+const TRACERS: Array<{ tracer: Tracer; label: string }> = [
+  { tracer: 'xray', label: 'X-Ray SDK' },
+  { tracer: 'otel', label: 'OTel' },
+  { tracer: 'powertools', label: 'Powertools Tracer' },
+];
 
 const percentiles = (sample: number[]): Percentiles => ({
   p50: percentile(sample, 50),
   p99: percentile(sample, 99),
 });
 
-async function latencyFigures(quick: boolean): Promise<BenchFigure[]> {
-  const iterations = quick ? 1500 : 10_000;
+async function latencyOf(tracer: Tracer, iterations: number): Promise<LatencyResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, [CHILD_FLAG]: String(iterations), POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: { ...process.env, [CHILD_FLAG]: `${tracer}:${iterations}`, POWERTOOLS_LOG_LEVEL: 'ERROR' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const line = stdout.trim().split('\n').at(-1);
-  if (code !== 0 || !line) throw new Error(`latency child failed (exit ${code})`);
-  const { untraced, traced, untracedAfterSdk, ...result } = JSON.parse(line) as LatencyResult;
-  return [
-    { name: 'list-cart p50 untraced (baseline)', value: untraced.p50, unit: 'ms' },
-    { name: 'list-cart p50 traced', value: traced.p50, unit: 'ms', baseline: untraced.p50 },
-    {
-      name: 'list-cart p50 added by tracing',
-      value: traced.p50 - untraced.p50,
-      unit: 'ms',
-      target: { op: '<=', value: 1 },
-    },
-    { name: 'list-cart p99 untraced (baseline)', value: untraced.p99, unit: 'ms' },
-    { name: 'list-cart p99 traced', value: traced.p99, unit: 'ms', baseline: untraced.p99 },
-    { name: 'list-cart p99 added by tracing', value: traced.p99 - untraced.p99, unit: 'ms' },
-    {
-      name: 'list-cart p50 untraced, SDK loaded (async hooks)',
-      value: untracedAfterSdk.p50,
-      unit: 'ms',
-      baseline: untraced.p50,
-    },
-    { name: 'subsegments sent per traced call', value: result.subsegmentsPerCall, unit: 'count' },
-  ];
+  if (code !== 0 || !line) throw new Error(`latency child (${tracer}) failed (exit ${code})`);
+  return JSON.parse(line) as LatencyResult;
+}
+
+async function latencyFigures(quick: boolean): Promise<BenchFigure[]> {
+  const iterations = quick ? 1500 : 10_000;
+  const figures: BenchFigure[] = [];
+  for (const { tracer, label } of TRACERS) {
+    const r = await latencyOf(tracer, iterations);
+    const target = tracer === 'xray';
+    figures.push(
+      { name: `list-cart p50 untraced, nothing loaded [${label} run]`, value: r.bare.p50, unit: 'ms' },
+      { name: `list-cart p50 untraced, ${label} loaded (baseline)`, value: r.untraced.p50, unit: 'ms' },
+      {
+        name: `list-cart p50 ${label}`,
+        value: r.traced.p50,
+        unit: 'ms',
+        baseline: r.untraced.p50,
+        ...(target ? { target: { op: '<=' as const, value: 1.3 * r.untraced.p50 } } : {}),
+      },
+      {
+        name: `list-cart p50 added by ${label}`,
+        value: r.traced.p50 - r.untraced.p50,
+        unit: 'ms',
+        ...(target ? { target: { op: '<=' as const, value: 0.15 } } : {}),
+      },
+      {
+        name: `list-cart CPU per request, untraced, ${label} loaded (baseline)`,
+        value: r.cpu.untraced,
+        unit: 'ms',
+      },
+      {
+        name: `list-cart CPU per request, ${label}`,
+        value: r.cpu.traced,
+        unit: 'ms',
+        baseline: r.cpu.untraced,
+        ...(target ? { target: { op: '<=' as const, value: 1.3 * r.cpu.untraced } } : {}),
+      },
+      {
+        name: `list-cart CPU per request added by ${label}`,
+        value: r.cpu.traced - r.cpu.untraced,
+        unit: 'ms',
+        ...(target ? { target: { op: '<=' as const, value: 0.15 } } : {}),
+      },
+      { name: `list-cart p99 untraced, ${label} loaded (baseline)`, value: r.untraced.p99, unit: 'ms' },
+      { name: `list-cart p99 ${label}`, value: r.traced.p99, unit: 'ms', baseline: r.untraced.p99 },
+      { name: `list-cart p99 added by ${label}`, value: r.traced.p99 - r.untraced.p99, unit: 'ms' },
+      {
+        name: `${tracer === 'otel' ? 'spans exported (one request)' : 'datagrams sent'} per traced request (${label})`,
+        value: r.sentPerCall,
+        unit: 'count',
+      },
+    );
+  }
+  return figures;
 }
 
 const suite: BenchSuite = {
@@ -177,9 +293,89 @@ const suite: BenchSuite = {
 
 export default suite;
 
-// ---- latency child (runs only when spawned by latencyFigures) ----
+// ---- latency child (runs only when spawned by latencyOf) ----
 
-async function latencyChild(iterations: number): Promise<LatencyResult> {
+interface Sent {
+  count(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where the tracer sends, in another process (bench/cart-sink.ts): receiving in the measured
+ * process would charge the receiver's work (UDP reads; HTTP, JSON and span conversion for OTLP)
+ * to the traced request, which in Lambda happens elsewhere.
+ */
+async function startSink(tracer: Tracer): Promise<Sent & { env: Record<string, string> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./cart-sink.ts', import.meta.url))],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.on('exit', (code) => reject(new Error(`bench sink exited ${code}`)));
+  });
+  const { daemon, otlp, control } = JSON.parse(line) as { daemon: string; otlp: string; control: string };
+  let counts = { datagrams: 0, spans: 0 };
+  const refresh = async () => {
+    counts = (await (await fetch(control)).json()) as typeof counts;
+  };
+  return {
+    env:
+      tracer === 'otel'
+        ? { TRACING_BACKEND: 'otel', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlp }
+        : { AWS_XRAY_DAEMON_ADDRESS: daemon },
+    count: async () => {
+      await refresh();
+      return tracer === 'otel' ? counts.spans : counts.datagrams;
+    },
+    close: async () => {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+async function loadTracing(tracer: Tracer): Promise<Tracing> {
+  if (tracer === 'xray') return (await import('../functions/shared/tracing-xray')).createXRayTracing();
+  if (tracer === 'otel')
+    return (await import('../functions/shared/tracing-otel')).createOtelTracing(process.env);
+  const { Tracer: PowertoolsTracer } = await import('@aws-lambda-powertools/tracer');
+  const powertools = new PowertoolsTracer({ serviceName: 'bench', captureHTTPsRequests: false });
+  const ignore = Object.assign(() => undefined, { user: () => undefined });
+  return {
+    enabled: true,
+    // The annotations subsegment the way a Powertools user writes it, through its provider.
+    withAnnotations: (name, fn) =>
+      powertools.provider.captureAsyncFunc(name, async (subsegment) => {
+        if (!subsegment) return fn(ignore);
+        try {
+          return await fn(
+            Object.assign(
+              (key: string, value: string | number | boolean) => subsegment.addAnnotation(key, value),
+              {
+                user: (id: string) => subsegment.addMetadata('enduser.id', id),
+              },
+            ),
+          );
+        } catch (error) {
+          subsegment.addError(error as Error);
+          throw error;
+        } finally {
+          subsegment.close();
+        }
+      }) as ReturnType<typeof fn>,
+    captureClient: (client) => powertools.captureAWSv3Client(client),
+  };
+}
+
+async function latencyChild(tracer: Tracer, iterations: number): Promise<LatencyResult> {
   // Imported here, not at the top: the parent process must not load the handler graph.
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
@@ -188,15 +384,12 @@ async function latencyChild(iterations: number): Promise<LatencyResult> {
   const { loadIdentityConfig } = await import('../functions/shared/config');
   const { createCognitoVerifier } = await import('../functions/shared/identity');
   const { createLogger } = await import('../functions/shared/logger');
-  const { createXRayTracing, noTracing } = await import('../functions/shared/tracing');
+  const { noTracing } = await import('../functions/shared/tracing');
   const { startLocalIdentity } = await import('../local/identity');
   const { apiEvent, lambdaContext, PRUNES } = await import('../test/shop/fixtures');
 
   const idp = await startLocalIdentity();
-  const sink = createSocket('udp4');
-  let datagrams = 0;
-  sink.on('message', () => datagrams++);
-  await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', () => resolve()));
+  const sink = await startSink(tracer);
 
   const catalog = createCatalog();
   const product = catalog.get(PRUNES);
@@ -251,12 +444,12 @@ async function latencyChild(iterations: number): Promise<LatencyResult> {
     into: number[],
   ): Promise<void> {
     for (let i = 0; i < count; i++) {
-      // A new trace header per invocation, as Lambda sets it (both variants, for parity).
+      // A new trace header per invocation, as Lambda sets it (every variant, for parity).
       process.env._X_AMZN_TRACE_ID = `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${i.toString(16).padStart(24, '0')};Parent=${(i + 1).toString(16).padStart(16, '0')};Sampled=1`;
       const start = performance.now();
       const response = await handler(event, context);
-      // One event-loop turn inside the window: the SDK's fire-and-forget UDP send happens there,
-      // so its cost is counted (and, as between Lambda invocations, no send backlog builds up).
+      // One event-loop turn inside the window: a fire-and-forget UDP send happens there, so its
+      // cost is counted (and, as between Lambda invocations, no send backlog builds up).
       await new Promise((resolve) => setImmediate(resolve));
       into.push(performance.now() - start);
       if (response.statusCode !== 200) throw new Error(`bench request failed: ${response.body}`);
@@ -269,58 +462,79 @@ async function latencyChild(iterations: number): Promise<LatencyResult> {
     tracing: noTracing,
     store: { doc: DynamoDBDocumentClient.from(newClient()), tableName: 'bench-carts' },
   });
-  const untraced: number[] = [];
+  const bare: number[] = [];
   await measure(untracedHandler, warmup, []);
-  await measure(untracedHandler, iterations, untraced);
+  await measure(untracedHandler, iterations, bare);
 
-  // Lambda mode, set before the SDK is first imported (it reads the environment then).
-  process.env.LAMBDA_TASK_ROOT = '/var/task';
-  process.env.AWS_XRAY_DAEMON_ADDRESS = `127.0.0.1:${sink.address().port}`;
-  const tracing = await createXRayTracing();
+  // Lambda mode, set before the tracer is first imported (the SDKs read the environment then).
+  Object.assign(process.env, {
+    LAMBDA_TASK_ROOT: '/var/task',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    ...sink.env,
+  });
+  const tracing = await loadTracing(tracer);
   const tracedHandler = createListCartHandler({
     ...base,
     tracing,
     store: { doc: DynamoDBDocumentClient.from(tracing.captureClient(newClient())), tableName: 'bench-carts' },
   });
   await measure(tracedHandler, warmup, []);
+  await measure(untracedHandler, warmup, []);
   const traced: number[] = [];
-  const untracedAfterSdk: number[] = [];
+  const untraced: number[] = [];
+  const tracedCpu: number[] = [];
+  const untracedCpu: number[] = [];
+  /** Wall times into `into`, and the block's CPU milliseconds per request into `cpu`. */
+  const timedBlock = async (handler: typeof tracedHandler, n: number, into: number[], cpu: number[]) => {
+    const before = process.cpuUsage();
+    await measure(handler, n, into);
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000 / n);
+  };
   // Alternate in blocks so drift (GC, JIT) lands on both sides alike.
   const block = 100;
   for (let done = 0; done < iterations; done += block) {
     const n = Math.min(block, iterations - done);
-    await measure(tracedHandler, n, traced);
-    await measure(untracedHandler, n, untracedAfterSdk);
+    await timedBlock(tracedHandler, n, traced, tracedCpu);
+    await timedBlock(untracedHandler, n, untraced, untracedCpu);
   }
 
-  // What each traced call sends, counted once the sink has caught up: the SDK's UDP sends are
-  // fire-and-forget, so the timed loop leaves a backlog that drains afterwards.
+  // What each traced call sends, counted once the sink has caught up.
   const sanityCalls = 5;
-  for (let seen = -1; seen !== datagrams;) {
-    seen = datagrams;
+  for (let seen = -1; seen !== (await sink.count());) {
+    seen = await sink.count();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  datagrams = 0;
+  const before = await sink.count();
   for (let i = 0; i < sanityCalls; i++) {
     await measure(tracedHandler, 1, []);
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
   await new Promise((resolve) => setTimeout(resolve, 200));
-  sink.close();
+  const sentPerCall = ((await sink.count()) - before) / sanityCalls;
+  await sink.close();
   await idp.close();
   return {
+    tracer,
     iterations,
+    bare: percentiles(bare),
     untraced: percentiles(untraced),
     traced: percentiles(traced),
-    untracedAfterSdk: percentiles(untracedAfterSdk),
-    subsegmentsPerCall: datagrams / sanityCalls,
+    cpu: { untraced: percentile(untracedCpu, 50), traced: percentile(tracedCpu, 50) },
+    sentPerCall,
   };
 }
 
-const childIterations = Number(process.env[CHILD_FLAG] ?? '0');
-if (childIterations > 0) {
-  latencyChild(childIterations).then(
-    // Exit once the line is flushed: the idle keep-alive sockets of the SDK would hold the process.
+const childSpec = process.env[CHILD_FLAG];
+if (childSpec) {
+  const [tracer, count] = childSpec.split(':') as [Tracer, string];
+  latencyChild(tracer, Number(count)).then(
+    // Exit once the line is flushed: idle keep-alive sockets would hold the process.
     (result) => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)),
     (error: unknown) => {
       console.error(error);

@@ -191,3 +191,70 @@ describe('ShopStack under cdk-nag', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
   });
 });
+
+describe('ShopStack tracing backend (one prop, or `-c tracing=…`)', () => {
+  const variables = (template: Template) =>
+    (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).map(
+      (fn) => (fn.Properties['Environment'] as { Variables: Record<string, unknown> }).Variables,
+    );
+  const xrayActions = (stack: ShopStack, template: Template) =>
+    [...actionsByFunction(stack, template).values()].map((actions) =>
+      actions.filter((a) => a.startsWith('xray:')),
+    );
+
+  it('defaults to the X-Ray SDK: TRACING_BACKEND=xray, no OTLP endpoint, no span permissions', () => {
+    const { stack, template } = synth();
+    expect(stack.tracing).toBe('xray');
+    for (const vars of variables(template)) {
+      expect(vars['TRACING_BACKEND']).toBe('xray');
+      expect(vars).not.toHaveProperty('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+    }
+    for (const actions of xrayActions(stack, template))
+      expect(actions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+
+  it('otel: every function exports to the regional X-Ray OTLP endpoint, allowed exactly PutSpans*', () => {
+    const { stack, template } = synth({ tracing: 'otel' });
+    for (const vars of variables(template)) {
+      expect(vars['TRACING_BACKEND']).toBe('otel');
+      expect(JSON.stringify(stack.resolve(vars['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']))).toMatch(
+        /https:\/\/xray\.us-east-1\..*\/v1\/traces/,
+      );
+    }
+    for (const actions of xrayActions(stack, template)) {
+      expect(actions).toEqual([
+        'xray:PutSpans',
+        'xray:PutSpansForIndexing',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
+    }
+    // Lambda still records its own segments (the spans' parent) with active tracing.
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[])
+      expect(fn.Properties['TracingConfig']).toEqual({ Mode: 'Active' });
+  });
+
+  it('takes the choice from the `tracing` context and refuses anything else at synth', () => {
+    const stack = new ShopStack(
+      new App({ context: { 'aws:cdk:bundling-stacks': [], tracing: 'otel' } }),
+      'Ctx',
+      {
+        env,
+      },
+    );
+    expect(stack.tracing).toBe('otel');
+    expect(
+      () =>
+        new ShopStack(new App({ context: { 'aws:cdk:bundling-stacks': [], tracing: 'zipkin' } }), 'Bad', {
+          env,
+        }),
+    ).toThrow(/context "tracing" must be one of xray, otel, not "zipkin"/);
+  });
+
+  it('passes both cdk-nag packs with the OpenTelemetry wiring', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    addNagPacks(app);
+    new ShopStack(app, 'ShopNagOtel', { env, tracing: 'otel' });
+    expect(() => app.synth()).not.toThrow();
+  });
+});

@@ -17,7 +17,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { ESM_BUNDLE, LAMBDA_RUNTIME, bundlingOptions } from './constructs/bundling';
+import { TRACING_BACKENDS, type TracingBackend } from '../functions/shared/tracing';
+import { LAMBDA_RUNTIME, bundlingOptions, esbuildOptions, type BundleChoice } from './constructs/bundling';
 import { acknowledgeNag } from './nag';
 
 export type CartTableAction =
@@ -107,21 +108,12 @@ export function shopEntryPath(entry: string): string {
   return fileURLToPath(new URL(`../functions/cart/entry/${entry}.ts`, import.meta.url));
 }
 
-/** The esbuild options NodejsFunction derives from {@link ESM_BUNDLE}, to build the same bundle outside CDK. */
-export function shopEsbuildOptions(entry: string, options: { bundleAwsSdk: boolean }): BuildOptions {
-  return {
-    entryPoints: [shopEntryPath(entry)],
-    bundle: true,
-    platform: 'node',
-    format: ESM_BUNDLE.format,
-    target: ESM_BUNDLE.target,
-    minify: ESM_BUNDLE.minify,
-    sourcemap: ESM_BUNDLE.sourceMap,
-    mainFields: [...ESM_BUNDLE.mainFields],
-    banner: { js: ESM_BUNDLE.banner },
-    external: options.bundleAwsSdk ? [] : ['@aws-sdk/*'],
-    logLevel: 'warning',
-  };
+/** The esbuild options of a shop function's bundle, as NodejsFunction builds it. */
+export function shopEsbuildOptions(
+  entry: string,
+  options: BundleChoice & { bundleAwsSdk: boolean },
+): BuildOptions {
+  return esbuildOptions(shopEntryPath(entry), options);
 }
 
 export interface ShopStackProps extends StackProps {
@@ -135,6 +127,13 @@ export interface ShopStackProps extends StackProps {
   removalPolicy?: RemovalPolicy;
   /** Ship the AWS SDK inside each bundle (false: use the runtime's copy). @default true */
   bundleAwsSdk?: boolean;
+  /**
+   * How the shop functions send their spans: `xray` (X-Ray SDK to Lambda's X-Ray daemon) or
+   * `otel` (OpenTelemetry, OTLP/HTTP to X-Ray's OTLP endpoint; needs CloudWatch Transaction
+   * Search, see docs/tracing-backends.md). Sets TRACING_BACKEND and what each bundle contains.
+   * @default the `tracing` context value (`-c tracing=otel`), else 'xray'
+   */
+  tracing?: TracingBackend;
   /**
    * Set the account-wide role API Gateway needs to write access logs. Only one stack per account
    * and region should own it. @default true
@@ -166,9 +165,11 @@ export class ShopStack extends Stack {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly functions: ReadonlyMap<string, NodejsFunction>;
+  readonly tracing: TracingBackend;
 
   constructor(scope: Construct, id: string, props: ShopStackProps = {}) {
     super(scope, id, props);
+    this.tracing = props.tracing ?? tracingFromContext(this);
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -362,15 +363,32 @@ export class ShopStack extends Stack {
         TOKEN_USE: 'id',
         ...(spec.tableActions.length > 0 && { TABLE_NAME: this.table.tableName }),
         ...(props.allowedOrigin && { ALLOWED_ORIGIN: props.allowedOrigin }),
+        TRACING_BACKEND: this.tracing,
+        ...(this.tracing === 'otel' && {
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `https://xray.${this.region}.${this.urlSuffix}/v1/traces`,
+        }),
       },
-      bundling: bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk !== false }),
+      bundling: bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk !== false, tracing: this.tracing }),
     });
-    // Tracing.ACTIVE grants xray:PutTraceSegments/PutTelemetryRecords, which take no resource ARN.
+    if (this.tracing === 'otel') {
+      // X-Ray's OTLP endpoint authorizes PutSpans; PutSpansForIndexing is granted beside it in
+      // AWS's own policies for OTLP senders (indexed spans are what groups and
+      // GetTraceSummaries read). Neither takes a resource.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'SendSpansToXRayOtlpEndpoint',
+          actions: ['xray:PutSpans', 'xray:PutSpansForIndexing'],
+          resources: ['*'],
+        }),
+      );
+    }
+    // Tracing.ACTIVE grants xray:PutTraceSegments/PutTelemetryRecords (Lambda's own segments go
+    // through them in both backends), which take no resource ARN; nor do PutSpans*.
     acknowledgeNag(
       role,
       'AwsSolutions',
       'IAM5[Resource::*]',
-      'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions.',
+      'X-Ray PutTraceSegments, PutTelemetryRecords, PutSpans and PutSpansForIndexing do not support resource-level permissions.',
     );
     acknowledgeNag(
       fn,
@@ -380,4 +398,16 @@ export class ShopStack extends Stack {
     );
     return fn;
   }
+}
+
+/** The `tracing` context value (`cdk synth -c tracing=otel`), validated at synth. */
+function tracingFromContext(scope: Construct): TracingBackend {
+  const value: unknown = scope.node.tryGetContext('tracing');
+  if (value === undefined || value === '') return 'xray';
+  if (typeof value === 'string' && (TRACING_BACKENDS as readonly string[]).includes(value)) {
+    return value as TracingBackend;
+  }
+  throw new Error(
+    `context "tracing" must be one of ${TRACING_BACKENDS.join(', ')}, not ${JSON.stringify(value)}`,
+  );
 }

@@ -1,6 +1,13 @@
 /**
  * Runs the project's real Lambda entry handlers in this process the way the Lambda service
- * would, and emits the X-Ray segments the service (not the SDK) is responsible for.
+ * would, and emits the X-Ray segments the service (not the function) is responsible for.
+ *
+ * The same segments in both tracing backends: with active tracing, API Gateway still records
+ * its stage segment and Lambda its service and function segments, whichever way the function
+ * sends its own data. What differs is only the function's part: the X-Ray SDK streams
+ * subsegments over UDP to the daemon; the OpenTelemetry backend exports spans over OTLP/HTTP
+ * (to local/otlp-receiver.ts here, X-Ray's OTLP endpoint in AWS), each a child of the function
+ * segment named by `Parent=` in `_X_AMZN_TRACE_ID`. Both end up in one trace.
  *
  * - Lambda-mode environment first: `prepareLambdaEnvironment()` must run before anything
  *   imports `aws-xray-sdk-core`, which decides Lambda mode and the daemon address on load.
@@ -17,6 +24,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import type { TracingBackend } from '../functions/shared/types/tracing';
 import type { SegmentDocument } from './segments-to-trace';
 import {
   apiGatewayEvent,
@@ -94,8 +102,20 @@ export interface LambdaRunner {
  * read when they load, and the credentials the runtime would take from the function's role
  * (any value works against the stand-ins). Call once, before importing any handler.
  */
-export function prepareLambdaEnvironment(daemonAddress: string, region: string): void {
+export interface FunctionTracing {
+  backend: TracingBackend;
+  /** Where the OpenTelemetry backend exports (X-Ray's OTLP endpoint in AWS). */
+  otlpEndpoint: string;
+}
+
+export function prepareLambdaEnvironment(
+  daemonAddress: string,
+  region: string,
+  tracing: FunctionTracing = { backend: 'xray', otlpEndpoint: '' },
+): void {
   Object.assign(process.env, {
+    TRACING_BACKEND: tracing.backend,
+    ...(tracing.backend === 'otel' ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tracing.otlpEndpoint } : {}),
     LAMBDA_TASK_ROOT: '/var/task',
     LAMBDA_RUNTIME_DIR: '/var/runtime',
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',

@@ -1,25 +1,21 @@
 /**
  * Local X-Ray daemon: receives the UDP datagrams X-Ray SDKs send
- * (`{"format":"json","version":1}\n<segment document>`), keeps every document per trace
- * id, and after each one re-assembles that trace into the trace store. Re-assembling the
- * whole trace each time keeps out-of-order and `in_progress`-then-complete documents
- * simple: the latest document per id wins.
+ * (`{"format":"json","version":1}\n<segment document>`) and hands each document to the
+ * segment sink (local/segment-sink.ts), which re-assembles its trace into the trace store.
  *
  * Point SDKs at it with `AWS_XRAY_DAEMON_ADDRESS=<address>` (set before the SDK loads).
  */
 import { createSocket } from 'node:dgram';
-import {
-  nestSegments,
-  segmentDocumentSchema,
-  segmentsToTrace,
-  type SegmentDocument,
-} from './segments-to-trace';
+import { createSegmentSink, type SegmentSink } from './segment-sink';
+import { segmentDocumentSchema, type SegmentDocument } from './segments-to-trace';
 import type { TraceStore } from './trace-store';
 
 const HEADER = { format: 'json', version: 1 };
 
 export interface XRayDaemonOptions {
   store: TraceStore;
+  /** Shared with other sources of documents (the OTLP receiver); default: one of its own. */
+  sink?: SegmentSink;
 }
 
 export interface XRayDaemon {
@@ -33,9 +29,11 @@ export interface XRayDaemon {
   rejected(): Array<{ reason: string; datagram: string }>;
 }
 
-export async function startXRayDaemon({ store }: XRayDaemonOptions): Promise<XRayDaemon> {
+export async function startXRayDaemon({
+  store,
+  sink = createSegmentSink(store),
+}: XRayDaemonOptions): Promise<XRayDaemon> {
   const socket = createSocket('udp4');
-  const byTrace = new Map<string, Map<string, SegmentDocument>>();
   const rejected: Array<{ reason: string; datagram: string }> = [];
   let received = 0;
 
@@ -48,16 +46,7 @@ export async function startXRayDaemon({ store }: XRayDaemonOptions): Promise<XRa
     }
     const { document, traceId } = parsed;
     received += 1;
-    // A trace the store no longer holds (a test cleared it) starts afresh.
-    const known = store.get(traceId) ? byTrace.get(traceId) : undefined;
-    const documents = known ?? new Map<string, SegmentDocument>();
-    byTrace.set(traceId, documents);
-    documents.set(document.id, document);
-    const all = [...documents.values()];
-    store.put(
-      segmentsToTrace(all),
-      nestSegments(all).map((d) => JSON.stringify(d)),
-    );
+    sink.put({ ...document, trace_id: traceId });
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -54,6 +54,8 @@ describe('cartRoute', () => {
       {
         name: 'annotations',
         annotations: { operation: 'cart.list', generated_cart: false, username: 'alice' },
+        // The verified caller as the span's end user (OTel `enduser.id`).
+        user: 'alice',
         closed: true,
       },
     ]);

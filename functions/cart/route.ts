@@ -110,6 +110,7 @@ function route(
         const identity = await resolveIdentity(bearerToken(event), deps.verifier, logger);
         const username = usernameOf(identity);
         annotate('username', username);
+        if (identity.kind === 'user') annotate.user(username);
         logger.appendKeys({ username, ...(cart && { generated_cart: cart.generated }) });
         const result = await step({ event, identity }, cart);
         return json(result.statusCode, result.body, headers);

@@ -1,9 +1,11 @@
 /**
- * Tracing off and the in-memory implementation. The X-Ray implementation is exercised for real
- * (Lambda mode, UDP) in test/shop/xray-lambda.test.ts, in its own process.
+ * Backend choice, tracing off and the in-memory implementation. The two real backends are
+ * exercised with the real entries in their own processes: test/shop/xray-lambda.test.ts (X-Ray
+ * SDK, UDP) and test/shop/otel-lambda.test.ts (OpenTelemetry, OTLP/HTTP).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryTracing, noTracing, tracingEnabled, tracingFromEnv } from './tracing';
+import { ConfigError } from './errors';
+import { createMemoryTracing, noTracing, tracingBackend, tracingEnabled, tracingFromEnv } from './tracing';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -12,6 +14,35 @@ describe('tracingEnabled', () => {
     expect(tracingEnabled({ LAMBDA_TASK_ROOT: '/var/task' })).toBe(true);
     expect(tracingEnabled({ LAMBDA_TASK_ROOT: '/var/task', POWERTOOLS_TRACE_ENABLED: 'FALSE' })).toBe(false);
     expect(tracingEnabled({})).toBe(false);
+  });
+});
+
+describe('tracingBackend', () => {
+  it('is the X-Ray SDK unless TRACING_BACKEND says otel, and rejects anything else at init', async () => {
+    expect(tracingBackend({})).toBe('xray');
+    expect(tracingBackend({ TRACING_BACKEND: ' ' })).toBe('xray');
+    expect(tracingBackend({ TRACING_BACKEND: 'otel' })).toBe('otel');
+    expect(() => tracingBackend({ TRACING_BACKEND: 'jaeger' })).toThrow(ConfigError);
+    await expect(tracingFromEnv({ LAMBDA_TASK_ROOT: '/var/task', TRACING_BACKEND: 'OTel' })).rejects.toThrow(
+      /TRACING_BACKEND: must be one of xray, otel, not "OTel"/,
+    );
+  });
+
+  it('lists every problem of the OpenTelemetry settings at once', async () => {
+    await expect(
+      tracingFromEnv({
+        LAMBDA_TASK_ROOT: '/var/task',
+        TRACING_BACKEND: 'otel',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'udp://x',
+        OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: 'soon',
+      }),
+    ).rejects.toMatchObject({
+      problems: [
+        'AWS_REGION: needed to sign for and find X-Ray',
+        'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: not an http(s) URL: "udp://x"',
+        'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: milliseconds > 0, not "soon"',
+      ],
+    });
   });
 });
 
@@ -28,6 +59,7 @@ describe('tracing off', () => {
     await expect(
       tracing.withAnnotations('annotations', async (annotate) => {
         annotate('username', 'alice');
+        annotate.user('alice');
         return 42;
       }),
     ).resolves.toBe(42);
@@ -49,6 +81,7 @@ describe('createMemoryTracing', () => {
       tracing.withAnnotations('annotations', async (annotate) => {
         annotate('operation', 'cart.list');
         annotate('username', 'alice');
+        annotate.user('alice');
         throw failure;
       }),
     ).rejects.toBe(failure);
@@ -56,6 +89,7 @@ describe('createMemoryTracing', () => {
       {
         name: 'annotations',
         annotations: { operation: 'cart.list', username: 'alice' },
+        user: 'alice',
         error: failure,
         closed: true,
       },

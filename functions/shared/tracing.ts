@@ -1,52 +1,44 @@
 /**
- * The only module that knows about the X-Ray SDK. Handlers see a {@link Tracing}: run a unit of
- * work on a named subsegment with annotations, and capture an AWS SDK v3 client. Keeping the
- * surface this small is what lets an OpenTelemetry implementation replace the SDK (in
- * maintenance mode) without touching a handler.
+ * The tracing port (declared in ./types/tracing.ts) and the one place a deployment's backend is
+ * chosen: `TRACING_BACKEND` = `xray` (the X-Ray SDK, default) or `otel` (OpenTelemetry, OTLP to
+ * X-Ray). infra/shop-stack.ts sets it from its `tracing` prop (context `-c tracing=otel`), and
+ * `npm start -- --tracing otel` sets it locally.
  *
- * The SDK is loaded lazily, and only when tracing is on: importing it reads the environment
- * (Lambda mode, daemon address) and installs async hooks for the whole process, so plain local
- * runs and tests never pay for it, never need a daemon and never print "missing context".
+ * | LAMBDA_TASK_ROOT | POWERTOOLS_TRACE_ENABLED | TRACING_BACKEND  | result                        |
+ * |------------------|--------------------------|------------------|-------------------------------|
+ * | unset            | any                      | any              | {@link noTracing}             |
+ * | set              | `false`                  | any              | {@link noTracing}             |
+ * | set              | other                    | unset or `xray`  | X-Ray SDK (./tracing-xray.ts) |
+ * | set              | other                    | `otel`           | OpenTelemetry (./tracing-otel)|
+ * | set              | other                    | anything else    | ConfigError at init           |
+ *
+ * Backends load lazily, and only when tracing is on: importing either reads the environment and
+ * installs async context tracking for the whole process, so local runs and tests never pay for it.
+ * Bundles leave out the backend their deployment does not use (infra/constructs/bundling.ts marks
+ * it external); asking such a bundle for it fails init with an error saying so.
  */
-import type * as XRay from 'aws-xray-sdk-core';
-import type { Subsegment } from 'aws-xray-sdk-core';
 import type { Env } from './config';
+import { ConfigError } from './errors';
+import type { Annotate, AnnotationValue, Tracing, TracingBackend, TracingLog } from './types/tracing';
 
-export type AnnotationValue = string | number | boolean;
-export type Annotate = (key: string, value: AnnotationValue) => void;
+export type {
+  Annotate,
+  AnnotationValue,
+  AwsV3Client,
+  Tracing,
+  TracingBackend,
+  TracingLog,
+} from './types/tracing';
 
-/** Structural shape of an AWS SDK v3 client, enough to add the X-Ray middleware to it. */
-export interface AwsV3Client {
-  middlewareStack: { use: unknown; remove: unknown };
-  config: unknown;
-}
+export const TRACING_BACKENDS: readonly TracingBackend[] = ['xray', 'otel'];
 
-export interface Tracing {
-  /** True when subsegments are recorded and sent to the daemon. */
-  readonly enabled: boolean;
-  /**
-   * Runs `fn` on a subsegment called `name` (Lambda's own segment is immutable, so annotations
-   * must live on a subsegment). The subsegment closes in `finally`: when `fn` throws, the
-   * annotations set so far and the exception are still recorded, and the error is rethrown so the
-   * invocation stays a fault.
-   */
-  withAnnotations<T>(name: string, fn: (annotate: Annotate) => Promise<T>): Promise<T>;
-  /** Makes each call of `client` a subsegment (service, operation, status, fault/throttle). */
-  captureClient<C extends AwsV3Client>(client: C): C;
-}
-
-/** Where the SDK's own warnings go, so they reach the structured log with the trace id. */
-export interface TracingLog {
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-const ignore: Annotate = () => undefined;
+/** Annotate that records nothing. */
+export const ignoreAnnotations: Annotate = Object.assign(() => undefined, { user: () => undefined });
 
 /** Tracing off: runs the work, records nothing, loads nothing. */
 export const noTracing: Tracing = {
   enabled: false,
-  withAnnotations: (_name, fn) => fn(ignore),
+  withAnnotations: (_name, fn) => fn(ignoreAnnotations),
   captureClient: (client) => client,
 };
 
@@ -55,52 +47,39 @@ export function tracingEnabled(env: Env = process.env): boolean {
   return Boolean(env.LAMBDA_TASK_ROOT) && env.POWERTOOLS_TRACE_ENABLED?.toLowerCase() !== 'false';
 }
 
+/** The backend `TRACING_BACKEND` names; throws a {@link ConfigError} for anything else. */
+export function tracingBackend(env: Env = process.env): TracingBackend {
+  const value = env.TRACING_BACKEND?.trim() || 'xray';
+  if ((TRACING_BACKENDS as readonly string[]).includes(value)) return value as TracingBackend;
+  throw new ConfigError([`TRACING_BACKEND: must be one of ${TRACING_BACKENDS.join(', ')}, not "${value}"`]);
+}
+
 export async function tracingFromEnv(env: Env = process.env, log?: TracingLog): Promise<Tracing> {
-  return tracingEnabled(env) ? createXRayTracing(log) : noTracing;
-}
-
-type XRaySdk = typeof XRay;
-
-async function loadSdk(): Promise<XRaySdk> {
-  // The SDK is CommonJS with `module.exports = {...}`: Node's ESM loader exposes it as `default`,
-  // bundlers as the namespace itself.
-  const loaded: XRaySdk & { default?: XRaySdk } = await import('aws-xray-sdk-core');
-  return loaded.default ?? loaded;
-}
-
-/** X-Ray SDK implementation. Set LAMBDA_TASK_ROOT and AWS_XRAY_DAEMON_ADDRESS before calling it. */
-export async function createXRayTracing(log?: TracingLog): Promise<Tracing> {
-  const sdk = await loadSdk();
-  if (log) {
-    sdk.setLogger({
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (message: string) => log.warn(message),
-      error: (message: string) => log.error(message),
-    });
+  if (!tracingEnabled(env)) return noTracing;
+  const backend = tracingBackend(env);
+  try {
+    if (backend === 'otel') return (await import('./tracing-otel')).createOtelTracing(env, log);
+    return (await import('./tracing-xray')).createXRayTracing(log);
+  } catch (error) {
+    if (isMissingModule(error)) {
+      throw new ConfigError([
+        `TRACING_BACKEND: "${backend}" is not in this bundle (it was built for the other backend); redeploy with the stack's tracing prop instead of editing the variable`,
+      ]);
+    }
+    throw error;
   }
-  return {
-    enabled: true,
-    withAnnotations: (name, fn) =>
-      sdk.captureAsyncFunc(name, async (subsegment?: Subsegment) => {
-        // No subsegment means no segment to hang it on (the SDK has already said so): still serve.
-        if (!subsegment) return fn(ignore);
-        try {
-          return await fn((key, value) => subsegment.addAnnotation(key, value));
-        } catch (error) {
-          subsegment.addError(error instanceof Error ? error : String(error));
-          throw error;
-        } finally {
-          subsegment.close();
-        }
-      }),
-    captureClient: (client) => sdk.captureAWSv3Client(client),
-  };
+}
+
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
 export interface RecordedSpan {
   name: string;
   annotations: Record<string, AnnotationValue>;
+  /** Set by `annotate.user`. */
+  user?: string;
   error?: unknown;
   closed: boolean;
 }
@@ -114,10 +93,18 @@ export function createMemoryTracing(): Tracing & { spans: RecordedSpan[] } {
     async withAnnotations(name, fn) {
       const span: RecordedSpan = { name, annotations: {}, closed: false };
       spans.push(span);
-      try {
-        return await fn((key, value) => {
+      const annotate: Annotate = Object.assign(
+        (key: string, value: AnnotationValue) => {
           span.annotations[key] = value;
-        });
+        },
+        {
+          user: (id: string) => {
+            span.user = id;
+          },
+        },
+      );
+      try {
+        return await fn(annotate);
       } catch (error) {
         span.error = error;
         throw error;

@@ -3,9 +3,25 @@
  * with esbuild (no Docker). The pinned AWS SDK ships inside the bundle by default, so the code
  * that runs is the code the tests ran, and it loads faster than the runtime's copy (see
  * bench/cart.bench.ts for the measured trade-off against bundle size).
+ *
+ * Left out of every bundle, because no function runs it (bench/cart.bench.ts measures the
+ * difference; test/shop/bundle.test.ts checks each is absent and the bundle still serves):
+ *
+ * | left out                                   | how                                   | why it never runs                          |
+ * |--------------------------------------------|---------------------------------------|--------------------------------------------|
+ * | the SDK's credential chain beyond `fromEnv` | alias `@aws-sdk/credential-provider-node` → functions/shared/aws/credentials-from-env.ts | Lambda gives the role's credentials in the environment |
+ * | the X-Ray SDK's v2 patcher, `semver`, HTTP/promise patchers, EC2/ECS plugins | functions/shared/tracing-xray.ts imports only the SDK files it runs | no AWS SDK v2, no patched HTTP here |
+ * | the tracing backend the deployment does not use | marked external by file name (tracing-otel, tracing-xray) | `TRACING_BACKEND` is set from the same choice |
+ *
+ * Rejected: an esbuild plugin for the X-Ray files (NodejsFunction runs the esbuild CLI, which
+ * takes aliases and externals but no plugins); the runtime's own SDK (`bundleAwsSdk: false`)
+ * keeps the chain but loads slower (measured in the bench).
  */
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+import type { TracingBackend } from '../../functions/shared/types/tracing';
+import { fileURLToPath } from 'node:url';
 
 /**
  * The one Lambda runtime every function deploys on. `npm test` and `npm start` run on the same
@@ -28,9 +44,28 @@ export const ESM_BUNDLE = {
 export interface BundleChoice {
   /** Ship the AWS SDK inside the bundle (false: use the runtime's copy). @default true */
   bundleAwsSdk?: boolean;
+  /** The tracing backend the function runs; the other one is left out. @default 'xray' */
+  tracing?: TracingBackend;
 }
 
-export function bundlingOptions({ bundleAwsSdk = true }: BundleChoice = {}): BundlingOptions {
+/** Package → replacement module, for every bundle that ships the SDK. */
+export function bundleAliases({ bundleAwsSdk = true }: BundleChoice = {}): Record<string, string> {
+  if (!bundleAwsSdk) return {};
+  return {
+    '@aws-sdk/credential-provider-node': fileURLToPath(
+      new URL('../../functions/shared/aws/credentials-from-env.ts', import.meta.url),
+    ),
+  };
+}
+
+/** Import paths esbuild leaves unresolved (patterns, as esbuild's `external` takes them). */
+export function bundleExternals({ bundleAwsSdk = true, tracing = 'xray' }: BundleChoice = {}): string[] {
+  const unusedBackend = tracing === 'otel' ? '*/tracing-xray' : '*/tracing-otel';
+  return [...(bundleAwsSdk ? [] : ['@aws-sdk/*']), unusedBackend];
+}
+
+export function bundlingOptions(choice: BundleChoice = {}): BundlingOptions {
+  const aliases = Object.entries(bundleAliases(choice)).map(([from, to]) => `${from}=${to}`);
   return {
     format: OutputFormat.ESM,
     minify: ESM_BUNDLE.minify,
@@ -38,7 +73,29 @@ export function bundlingOptions({ bundleAwsSdk = true }: BundleChoice = {}): Bun
     target: ESM_BUNDLE.target,
     mainFields: [...ESM_BUNDLE.mainFields],
     banner: ESM_BUNDLE.banner,
-    externalModules: bundleAwsSdk ? [] : ['@aws-sdk/*'],
+    externalModules: bundleExternals(choice),
+    ...(aliases.length > 0 && { esbuildArgs: { '--alias': aliases } }),
     forceDockerBundling: false,
+  };
+}
+
+/**
+ * The esbuild options NodejsFunction derives from {@link bundlingOptions}, to build the same
+ * bundle outside CDK (the bench, the bundle tests, `npm start -- --bundled`).
+ */
+export function esbuildOptions(entryPath: string, choice: BundleChoice = {}): BuildOptions {
+  return {
+    entryPoints: [entryPath],
+    bundle: true,
+    platform: 'node',
+    format: ESM_BUNDLE.format,
+    target: ESM_BUNDLE.target,
+    minify: ESM_BUNDLE.minify,
+    sourcemap: ESM_BUNDLE.sourceMap,
+    mainFields: [...ESM_BUNDLE.mainFields],
+    banner: { js: ESM_BUNDLE.banner },
+    external: bundleExternals(choice),
+    alias: bundleAliases(choice),
+    logLevel: 'warning',
   };
 }

@@ -8,6 +8,7 @@ import type { ApiFunction, Handler, LambdaFunction } from '../lambda-runner';
 import type { ShopAction } from '../scenario/plan';
 import type { LocalServices } from './services';
 import { ROUTES } from '../scenario/shop-client';
+import { fromSource, repoFile, type EntryLoader } from './bundles';
 
 type ShopHandler = Handler<APIGatewayProxyEvent, APIGatewayProxyResult>;
 
@@ -22,6 +23,13 @@ const SHOP_ENTRIES: Record<string, () => Promise<{ handler: ShopHandler }>> = {
   'migrate-cart': () => import('../../functions/cart/entry/migrate-cart'),
 };
 
+/** Every Lambda entry the pipeline runs, as repo files (what `--bundled` builds). */
+export const LAMBDA_ENTRY_FILES: readonly string[] = [
+  ...Object.keys(SHOP_ENTRIES).map((entry) => repoFile(`functions/cart/entry/${entry}.ts`)),
+  repoFile('functions/notifier/handler.ts'),
+  repoFile('functions/digest/handler.ts'),
+];
+
 export interface ShopEnvironment {
   /** The identity provider's variables (issuer, JWKS, client id, token use). */
   identity: Readonly<Record<string, string>>;
@@ -32,7 +40,7 @@ export interface ShopEnvironment {
 
 export type ShopFunctions = Record<ShopAction, ApiFunction>;
 
-export function shopFunctions(env: ShopEnvironment): ShopFunctions {
+export function shopFunctions(env: ShopEnvironment, loader: EntryLoader = fromSource): ShopFunctions {
   const byEntry = new Map<string, ApiFunction>();
   const fn = (entry: string): ApiFunction => {
     let spec = byEntry.get(entry);
@@ -41,7 +49,7 @@ export function shopFunctions(env: ShopEnvironment): ShopFunctions {
       if (!load) throw new Error(`no shop entry "${entry}"`);
       spec = {
         name: `shop-${entry}`,
-        load: async () => (await load()).handler,
+        load: async () => (await loader(repoFile(`functions/cart/entry/${entry}.ts`), load)).handler,
         // infra/shop-stack.ts: 512 MB, 5 s.
         memoryMb: 512,
         timeoutSeconds: 5,
@@ -83,10 +91,15 @@ export interface DigestResult {
   incidents: number;
 }
 
-export function digestFunction(env: DigestEnvironment): LambdaFunction<unknown, DigestResult> {
+export function digestFunction(
+  env: DigestEnvironment,
+  loader: EntryLoader = fromSource,
+): LambdaFunction<unknown, DigestResult> {
   return {
     name: 'uia-digest',
-    load: async () => (await import('../../functions/digest/handler')).handler,
+    load: async () =>
+      (await loader(repoFile('functions/digest/handler.ts'), () => import('../../functions/digest/handler')))
+        .handler,
     memoryMb: 256,
     timeoutSeconds: 60,
     env: {
@@ -124,10 +137,19 @@ export interface NotifierEnvironment {
 }
 
 /** The notifier's configuration (functions/notifier/handler.ts documents every variable). */
-export function notifierFunction(env: NotifierEnvironment): LambdaFunction<unknown, unknown> {
+export function notifierFunction(
+  env: NotifierEnvironment,
+  loader: EntryLoader = fromSource,
+): LambdaFunction<unknown, unknown> {
   return {
     name: 'uia-notifier',
-    load: async () => (await import('../../functions/notifier/handler')).handler,
+    load: async () =>
+      (
+        await loader(
+          repoFile('functions/notifier/handler.ts'),
+          () => import('../../functions/notifier/handler'),
+        )
+      ).handler,
     memoryMb: 512,
     timeoutSeconds: env.timeoutSeconds ?? 30,
     env: {

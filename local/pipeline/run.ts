@@ -1,13 +1,14 @@
 /**
  * One whole local run, end to end, on the project's real code:
  * seeded scenario → virtual clock → local AWS stand-ins → shop traffic through the real cart
- * functions (X-Ray in Lambda mode) → per-minute group metrics, alarms and Insights → the event
+ * functions (traced with the X-Ray SDK over UDP, or OpenTelemetry over OTLP: `tracing`) → per-minute group metrics, alarms and Insights → the event
  * bus → the real notifier → Slack, email, incident records → the real digest on its schedule →
  * summary and checks against the ground truth → everything written under the out directory.
  *
  * Whatever happens (a failure, Ctrl-C through `signal`), the `finally` closes every port,
  * restores the real `Date` and puts `process.env` back as it was.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCatalog } from '../../functions/cart/catalog';
 import { buildDigest } from '../../functions/digest/run';
@@ -33,12 +34,14 @@ import {
   type SlackThreadRecord,
   type TrafficTally,
 } from '../summary';
+import { fromBundles, fromSource } from './bundles';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
 import { routeToNotifier } from './event-routing';
 import {
   digestFunction,
   distinctFunctions,
+  LAMBDA_ENTRY_FILES,
   notifierEnvironment,
   notifierFunction,
   shopFunctions,
@@ -73,6 +76,10 @@ export type PipelineOptions = Pick<
   RunOptions,
   'scenario' | 'seed' | 'durationMinutes' | 'speed' | 'duplicates' | 'xrayThrottles' | 'outDir'
 > & {
+  /** How the functions send traces. @default 'xray' */
+  tracing?: RunOptions['tracing'];
+  /** Run every function from its deployment bundle instead of from source. @default false */
+  bundled?: boolean;
   ruleSet?: RuleSet;
   /** Post to a real Slack workspace with this bot token instead of the local Slack. */
   realSlackToken?: string | undefined;
@@ -112,7 +119,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       realSlackToken: options.realSlackToken,
     });
     const svc = services;
-    prepareLambdaEnvironment(svc.daemon.address, ACCOUNT.region);
+    prepareLambdaEnvironment(svc.daemon.address, ACCOUNT.region, {
+      backend: options.tracing ?? 'xray',
+      otlpEndpoint: svc.otlp.tracesEndpoint,
+    });
 
     const logs = new Map<string, string[]>();
     const runner = createLambdaRunner({
@@ -124,18 +134,26 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         logs.set(fn, entries);
       },
     });
-    const shop = shopFunctions({
-      identity: svc.identity.env,
-      cartsTable: svc.names.cartsTable,
-      dynamoEndpoint: svc.proxy.url,
-    });
-    const notifier = notifierFunction(notifierEnvironment(svc, svc.proxy.url));
-    const digest = digestFunction({
-      alertsTable: svc.names.alertsTable,
-      digestTopicArn: svc.names.digestTopicArn,
-      dynamoEndpoint: svc.proxy.url,
-      snsEndpoint: svc.sns.url,
-    });
+    const loader = options.bundled
+      ? fromBundles(join(options.outDir, 'bundles'), options.tracing ?? 'xray', LAMBDA_ENTRY_FILES)
+      : fromSource;
+    const shop = shopFunctions(
+      { identity: svc.identity.env, cartsTable: svc.names.cartsTable, dynamoEndpoint: svc.proxy.url },
+      loader,
+    );
+    const notifier = notifierFunction(notifierEnvironment(svc, svc.proxy.url), loader);
+    const digest = digestFunction(
+      {
+        alertsTable: svc.names.alertsTable,
+        digestTopicArn: svc.names.digestTopicArn,
+        dynamoEndpoint: svc.proxy.url,
+        snsEndpoint: svc.sns.url,
+      },
+      loader,
+    );
+    reporter.note?.(
+      `tracing: ${options.tracing === 'otel' ? 'OpenTelemetry, OTLP/HTTP to the local X-Ray OTLP endpoint' : 'X-Ray SDK, UDP to the local daemon'}${options.bundled ? '; every function from its deployment bundle' : ''}`,
+    );
     reporter.note?.('starting the functions (init outside any request, as with provisioned concurrency)');
     for (const fn of distinctFunctions(shop)) await runner.warm(fn);
     await runner.warm(notifier);

@@ -17,6 +17,8 @@ import { roleSessionPrincipal, type LocalPrincipal } from '../iam-policy';
 import { eventsAdministrator, testAlertBus, testAlertSender } from '../test-alert-bus';
 import { startLocalIdentity, type LocalIdentity } from '../identity';
 import { createSegmentEmitter, type SegmentEmitter } from '../lambda-runner';
+import { startOtlpReceiver, type OtlpReceiver } from '../otlp-receiver';
+import { createSegmentSink } from '../segment-sink';
 import { startSecretsServer, type SecretsServer } from '../secrets-server';
 import { startSlackServer, type SlackServer } from '../slack-server';
 import { startSnsServer, topicArn, type SnsServer } from '../sns-server';
@@ -85,6 +87,8 @@ export interface LocalServices {
   identity: LocalIdentity;
   store: TraceStore;
   daemon: XRayDaemon;
+  /** X-Ray's OTLP endpoint: the OpenTelemetry backend's spans, into the same traces as the daemon's. */
+  otlp: OtlpReceiver;
   emitter: SegmentEmitter;
   xray: XRayServer;
   /** Undefined when a real Slack workspace is used. */
@@ -134,10 +138,12 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
 
   try {
     const store = createTraceStore();
-    const [dynamo, identity, daemon, sns] = await Promise.all([
+    const sink = createSegmentSink(store);
+    const [dynamo, identity, daemon, otlp, sns] = await Promise.all([
       startLocalDynamoDb({ tables: [{ name: names.cartsTable, ...CART_TABLE_KEYS }] }).then(started),
       startLocalIdentity().then(started),
-      startXRayDaemon({ store }).then(started),
+      startXRayDaemon({ store, sink }).then(started),
+      startOtlpReceiver({ store, sink }).then(started),
       startSnsServer({ topics: [names.onCallTopicArn, names.digestTopicArn] }).then(started),
     ]);
     await createAlertsTable(dynamo.client, names.alertsTable);
@@ -209,6 +215,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
       identity,
       store,
       daemon,
+      otlp,
       emitter,
       xray,
       slack,

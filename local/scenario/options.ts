@@ -3,6 +3,7 @@
  * {@link UsageError} whose message says what was wrong and how to ask for help.
  */
 import { parseArgs } from 'node:util';
+import { TRACING_BACKENDS, type TracingBackend } from '../../functions/shared/tracing';
 import { SCENARIO_NAMES, type ScenarioName } from './presets';
 
 export interface RunOptions {
@@ -17,6 +18,10 @@ export interface RunOptions {
   /** GetTraceSummaries calls the X-Ray stand-in throttles once the fault starts. */
   xrayThrottles: number;
   outDir: string;
+  /** How the functions send their traces: the X-Ray SDK (default) or OpenTelemetry over OTLP. */
+  tracing: TracingBackend;
+  /** Run every function from its deployment bundle (infra/constructs/bundling.ts) instead of source. */
+  bundled: boolean;
   /** Plain lines instead of the live view, whatever the terminal. */
   plain: boolean;
   help: boolean;
@@ -34,6 +39,8 @@ export const USAGE = `Usage: npm start -- [options]
   --speed <x>          virtual seconds per wall second, or "max" (default: max)
   --duplicates <n>     deliver every event n times, as EventBridge may (default: 1)
   --xray-throttles <n> X-Ray throttles the next n GetTraceSummaries calls when the fault starts (default: 0)
+  --tracing <backend>  xray (X-Ray SDK, UDP daemon) | otel (OpenTelemetry, OTLP/HTTP) (default: xray)
+  --bundled            run every function from the bundle the stacks deploy, not from source
   --out <dir>          where Slack threads, emails, digest, traces and summary.json go (default: out)
   --plain              plain log lines instead of the live view
   -h, --help           this text
@@ -54,6 +61,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
         duplicates: { type: 'string', default: '1' },
         'xray-throttles': { type: 'string', default: '0' },
         out: { type: 'string', default: 'out' },
+        tracing: { type: 'string', default: 'xray' },
+        bundled: { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -65,6 +74,10 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
   if (!isScenarioName(scenario)) {
     throw new UsageError(`--scenario must be one of ${SCENARIO_NAMES.join(', ')}, not "${scenario}"`);
   }
+  const tracing = values.tracing;
+  if (!(TRACING_BACKENDS as readonly string[]).includes(tracing)) {
+    throw new UsageError(`--tracing must be one of ${TRACING_BACKENDS.join(', ')}, not "${tracing}"`);
+  }
   return {
     scenario,
     seed: integer('--seed', values.seed, 0),
@@ -73,6 +86,8 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     duplicates: integer('--duplicates', values.duplicates, 1),
     xrayThrottles: integer('--xray-throttles', values['xray-throttles'], 0),
     outDir: values.out,
+    tracing: tracing as TracingBackend,
+    bundled: values.bundled,
     plain: values.plain,
     help: values.help,
   };

@@ -137,6 +137,9 @@ describe('options', () => {
         '10',
         '--out',
         '/tmp/x',
+        '--tracing',
+        'otel',
+        '--bundled',
         '--plain',
       ]),
     ).toEqual({
@@ -147,6 +150,8 @@ describe('options', () => {
       duplicates: 3,
       xrayThrottles: 10,
       outDir: '/tmp/x',
+      tracing: 'otel',
+      bundled: true,
       plain: true,
       help: false,
     });
@@ -155,6 +160,8 @@ describe('options', () => {
       seed: 42,
       speed: undefined,
       duplicates: 1,
+      tracing: 'xray',
+      bundled: false,
     });
   });
 
@@ -164,6 +171,7 @@ describe('options', () => {
     [['--duplicates', '0'], /--duplicates/],
     [['--speed', 'fast'], /--speed/],
     [['--bogus'], /Unknown option/],
+    [['--tracing', 'jaeger'], /--tracing must be one of xray, otel, not "jaeger"/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseRunArgs(argv)).toThrow(UsageError);
     expect(() => parseRunArgs(argv)).toThrow(message);

@@ -28,6 +28,7 @@ export async function runShortScenario(options: Partial<PipelineOptions> = {}): 
     speed: undefined,
     duplicates: 1,
     xrayThrottles: 0,
+    tracing: 'xray',
     outDir,
     ...options,
   });

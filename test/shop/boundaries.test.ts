@@ -1,6 +1,7 @@
 /**
- * The shop's structural promises: only functions/shared/tracing.ts touches the X-Ray SDK (so an
- * OpenTelemetry path can replace it), and shop code never imports local/ or infra/.
+ * The shop's structural promises: only the X-Ray SDK backend touches the X-Ray SDK and only the
+ * OpenTelemetry backend touches OpenTelemetry (handlers see the port, functions/shared/tracing.ts),
+ * and shop code never imports local/ or infra/.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -20,14 +21,33 @@ const importsOf = (text: string) =>
   [...text.matchAll(/\bfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] ?? m[2]);
 
 describe('shop boundaries', () => {
-  it('imports aws-xray-sdk-core only in functions/shared/tracing.ts', async () => {
+  async function importersOf(matches: (spec: string) => boolean): Promise<string[]> {
     const files = [...(await sources('functions')), ...(await sources('local')), ...(await sources('infra'))];
     const importers: string[] = [];
     for (const file of files) {
-      if (importsOf(await readFile(join(root, file), 'utf8')).includes('aws-xray-sdk-core'))
+      if (
+        importsOf(await readFile(join(root, file), 'utf8')).some(
+          (spec) => spec !== undefined && matches(spec),
+        )
+      )
         importers.push(file);
     }
-    expect(importers).toEqual(['functions/shared/tracing.ts']);
+    return importers.sort();
+  }
+
+  it('imports aws-xray-sdk-core only in the X-Ray SDK backend', async () => {
+    expect(await importersOf((spec) => spec.startsWith('aws-xray-sdk-core'))).toEqual([
+      'functions/shared/tracing-xray.ts',
+      'functions/shared/xray/als-context.ts',
+    ]);
+  });
+
+  it('imports OpenTelemetry only in the OpenTelemetry backend', async () => {
+    expect(await importersOf((spec) => spec.startsWith('@opentelemetry/'))).toEqual([
+      'functions/shared/otel/aws-sdk-spans.ts',
+      'functions/shared/otel/xray-otlp-exporter.ts',
+      'functions/shared/tracing-otel.ts',
+    ]);
   });
 
   it('keeps functions/cart free of local/ and infra/', async () => {

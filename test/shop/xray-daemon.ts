@@ -23,12 +23,20 @@ export interface SegmentDocument {
   aws?: Record<string, unknown>;
   http?: { response?: { status?: number } };
   cause?: { exceptions?: { message?: string; type?: string }[] };
+  metadata?: Record<string, Record<string, unknown>>;
+  subsegments?: SegmentDocument[];
 }
 
 export interface TestDaemon {
   readonly address: string;
   readonly malformed: string[];
+  /** The documents (datagrams) received for a trace, as sent. */
   documents(traceId: string): SegmentDocument[];
+  /**
+   * Every segment and subsegment of a trace, nested ones lifted out with `parent_id` set to the
+   * entity they were nested in (how X-Ray reads an inline subsegment).
+   */
+  entities(traceId: string): SegmentDocument[];
   /** Resolves once a subsegment called `name` for `traceId` has arrived. */
   waitFor(traceId: string, name: string, timeoutMs?: number): Promise<SegmentDocument>;
   close(): Promise<void>;
@@ -51,14 +59,16 @@ export async function startTestDaemon(): Promise<TestDaemon> {
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
   const documents = (traceId: string) => received.filter((doc) => doc.trace_id === traceId);
+  const entities = (traceId: string) => documents(traceId).flatMap((doc) => flatten(doc));
   return {
     address: `127.0.0.1:${socket.address().port}`,
     malformed,
     documents,
+    entities,
     async waitFor(traceId, name, timeoutMs = 3000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const found = documents(traceId).find((doc) => doc.name === name);
+        const found = entities(traceId).find((doc) => doc.name === name);
         if (found) return found;
         if (Date.now() > deadline)
           throw new Error(`no "${name}" subsegment for ${traceId} within ${timeoutMs} ms`);
@@ -67,6 +77,15 @@ export async function startTestDaemon(): Promise<TestDaemon> {
     },
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
+}
+
+function flatten(doc: SegmentDocument, parentId?: string): SegmentDocument[] {
+  const { subsegments, ...own } = doc;
+  const entity = parentId === undefined ? own : { ...own, parent_id: parentId };
+  return [
+    entity,
+    ...(subsegments ?? []).flatMap((child) => flatten({ ...child, trace_id: doc.trace_id }, doc.id)),
+  ];
 }
 
 /** A trace header as Lambda sets `_X_AMZN_TRACE_ID` for a sampled invocation. */

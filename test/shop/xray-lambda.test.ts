@@ -65,7 +65,10 @@ interface Invocation {
   parent: string;
   outcome: { statusCode: number; headers?: Record<string, unknown>; body: string } | Error;
   annotations: SegmentDocument;
+  /** Every entity of the trace, nested subsegments lifted out. */
   all: SegmentDocument[];
+  /** The datagrams sent. */
+  sent: SegmentDocument[];
 }
 
 /** One Lambda invocation: its own trace header, then everything the SDK sent for that trace. */
@@ -76,7 +79,7 @@ async function invoke(handler: ShopHandler, event: EventOptions): Promise<Invoca
     error instanceof Error ? error : new Error(String(error)),
   );
   const annotations = await daemon.waitFor(root, 'annotations');
-  return { root, parent, outcome, annotations, all: daemon.documents(root) };
+  return { root, parent, outcome, annotations, all: daemon.entities(root), sent: daemon.documents(root) };
 }
 
 describe('annotations subsegment on success', () => {
@@ -105,8 +108,12 @@ describe('annotations subsegment on success', () => {
       aws: { operation: 'UpdateItem', table_name: TABLE },
       http: { response: { status: 200 } },
     });
-    // Lambda emits the function segment itself; in Lambda mode the SDK sends subsegments only.
-    expect(run.all.every((doc) => doc.type === 'subsegment')).toBe(true);
+    // Lambda emits the function segment itself; in Lambda mode the SDK sends subsegments only,
+    // and here one document per request: the DynamoDB call travels nested in the annotations.
+    expect(run.sent).toHaveLength(1);
+    expect(run.sent[0]).toMatchObject({ type: 'subsegment', name: 'annotations', parent_id: run.parent });
+    expect(run.sent[0]?.subsegments?.map((doc) => doc.name)).toEqual(['DynamoDB']);
+    expect(run.annotations.metadata?.['default']?.['enduser.id']).toBe('alice');
     expect(daemon.malformed).toEqual([]);
   });
 
@@ -213,5 +220,56 @@ describe('when the handler throws (the seed tutorial lost its annotations here)'
     const dynamo = run.all.filter((doc) => doc.name === 'DynamoDB');
     expect(dynamo.length).toBeGreaterThan(0);
     expect(dynamo.every((doc) => doc.fault === true && doc.parent_id === run.annotations.id)).toBe(true);
+  });
+});
+
+describe('a call still running when the annotations subsegment closes', () => {
+  it('sends the annotations at once and the call on its own when it ends, parented to them', async () => {
+    const { createXRayTracing } = await import('../../functions/shared/tracing-xray');
+    const { DynamoDBClient, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const tracing = await createXRayTracing();
+    let finish: () => void = () => undefined;
+    const slow = {
+      handle: () =>
+        new Promise((resolve) => {
+          finish = () =>
+            resolve({
+              response: {
+                statusCode: 200,
+                headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'slow' },
+                body: Buffer.from('{}'),
+              },
+            });
+        }),
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    };
+    const client = tracing.captureClient(
+      new DynamoDBClient({
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        requestHandler: slow as never,
+      }),
+    );
+    const { root, parent, header } = newTraceHeader();
+    process.env._X_AMZN_TRACE_ID = header;
+    let pending: Promise<unknown> = Promise.resolve();
+    await tracing.withAnnotations('annotations', async (annotate) => {
+      annotate('operation', 'left.running');
+      pending = client.send(
+        new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'x' }, sk: { S: 'y' } } }),
+      );
+      // Let the call reach the (slow) handler, so its subsegment is open when this one closes.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const annotations = await daemon.waitFor(root, 'annotations');
+    expect(annotations).toMatchObject({ parent_id: parent, annotations: { operation: 'left.running' } });
+    expect(annotations.subsegments).toBeUndefined();
+    finish();
+    await pending;
+    const call = await daemon.waitFor(root, 'DynamoDB');
+    expect(daemon.documents(root).map((doc) => doc.name)).toEqual(['annotations', 'DynamoDB']);
+    expect(call).toMatchObject({ parent_id: annotations.id, type: 'subsegment', namespace: 'aws' });
+    expect(call.in_progress).toBeUndefined();
   });
 });
