@@ -5,6 +5,7 @@
  * would only delay the DLQ); anything else is thrown so Lambda's async retry runs.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { invocationBudget, type LambdaContextLike } from './budget';
 import { deadLetterRecord, sendToDeadLetter } from './dead-letter';
 import { PermanentError } from './errors';
@@ -28,7 +29,7 @@ export async function handleEvent(
 ): Promise<HandleResult> {
   const budget = invocationBudget(context, deps.now);
   try {
-    return await processEvent(event, budget, deps);
+    return await processEvent(event, budget, deps, { owner: context.awsRequestId ?? randomUUID() });
   } catch (error) {
     if (!(error instanceof PermanentError)) {
       deps.logger.warn('event failed; Lambda will retry it', {

@@ -35,7 +35,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ruleSet } from '../../rules';
 import { effectiveSamplingRate } from '../../rules/sampling-rate';
-import { createEventBindings } from '../shared/incidents/event-bindings';
 import { createIncidentStore } from '../shared/incidents/store';
 import { createLogger } from '../shared/logger';
 import { tracingFromEnv } from '../shared/tracing';
@@ -66,7 +65,6 @@ async function notifierRuntime(): Promise<HandleDeps> {
   return {
     ruleSet,
     store: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
-    bindings: createEventBindings({ doc, tableName: config.tableName, now: clock }),
     slack: createSlackApi({
       token: createSlackTokenSource({
         provider: secrets,

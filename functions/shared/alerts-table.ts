@@ -7,7 +7,11 @@
  * | incident        | `INC#<id>`         | `META`                          | `DAY#<yyyy-mm-dd>` / `<firstFiredAt>#<id>` |
  * | event history   | `INC#<id>`         | `EVENT#<at>#<eventId>`          |                                |
  * | delivery record | `INC#<id>`         | `DELIVERY#<eventKey>#<channel>` |                                |
- * | current pointer | `RULE#<ruleId>`    | `CURRENT`                       |                                |
+ * | rule ledger     | `RULE#<ruleId>`    | `LEDGER`                        |                                |
+ * | event binding   | `EVENTID#<id>`     | `BINDING`                       |                                |
+ *
+ * The rule ledger holds the incident decision's state and the pending `Incident Updated`
+ * events (functions/shared/incidents/ledger.ts); test alerts have their own (`#TEST`).
  */
 export const ALERTS_TABLE_KEYS = {
   partitionKey: 'pk',
@@ -21,7 +25,7 @@ export const ALERTS_TABLE_KEYS = {
 export const incidentPk = (id: string) => `INC#${id}`;
 export const rulePk = (ruleId: string) => `RULE#${ruleId}`;
 export const META = 'META';
-export const CURRENT = 'CURRENT';
+export const LEDGER = 'LEDGER';
 export const eventSk = (at: string, eventId: string) => `EVENT#${at}#${eventId}`;
 export const deliverySk = (eventKey: string, channel: string) => `DELIVERY#${eventKey}#${channel}`;
 /** Day partitions are UTC calendar days; the digest converts its local period to them. */

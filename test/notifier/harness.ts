@@ -29,7 +29,6 @@ import { compileFilter } from '../../rules/filter';
 import type { Trace } from '../../rules/filter/trace';
 import { groupName, INCIDENT_UPDATED_DETAIL_TYPE, projectEventSource } from '../../rules/names';
 import type { RuleSet } from '../../rules/schema';
-import { createEventBindings } from '../../functions/shared/incidents/event-bindings';
 import { createIncidentStore, type IncidentStore } from '../../functions/shared/incidents/store';
 import type { HandleDeps } from '../../functions/notifier/handle-event';
 import { recordingLogger, type LogLine } from '../../functions/notifier/test-support';
@@ -138,7 +137,6 @@ export async function notifierDeps(h: Harness, options: DepsOptions = {}): Promi
     lines: logger.lines,
     ruleSet: options.ruleSet ?? shippedRuleSet,
     store: createIncidentStore({ doc: h.dynamo.doc, tableName, now }),
-    bindings: createEventBindings({ doc: h.dynamo.doc, tableName, now }),
     slack: createSlackApi({
       token: createSlackTokenSource({ provider: secrets, secretId: SLACK_SECRET, maxAgeSeconds: 300 }),
       slackApiUrl: h.slack.apiUrl,
