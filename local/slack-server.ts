@@ -88,7 +88,11 @@ export interface SlackCall {
 export type SlackFault =
   | { kind: 'http'; status: number }
   | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'error'; error: string };
+  | { kind: 'error'; error: string }
+  /** Never answers; `accept`: the call is carried out first (its caller dies not knowing). */
+  | { kind: 'hang'; accept: boolean };
+
+const NEVER = new Promise<never>(() => undefined);
 
 export interface SlackServerOptions {
   /** Bot token the server accepts (default `xoxb-local-token`). */
@@ -336,7 +340,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     'conversations.replies': replies,
   };
 
-  function handle(request: HttpRequest): HttpReply {
+  function handle(request: HttpRequest): HttpReply | Promise<HttpReply> {
     const method = request.path.replace(/^\/api\//, '');
     const params = parseParams(request);
     const record = (status: number, error: string | undefined) => {
@@ -344,6 +348,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     };
 
     const fault = faults.take({ method });
+    if (fault?.kind === 'hang') {
+      if (fault.accept && !authError(request, params, token)) methods[method]?.(params);
+      record(0, undefined);
+      return NEVER;
+    }
     if (fault?.kind === 'http') {
       record(fault.status, undefined);
       return { status: fault.status, headers: { 'content-type': 'text/html' }, body: '<html>error</html>' };

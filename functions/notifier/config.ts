@@ -40,6 +40,7 @@ const envSchema = z.object({
   ONCALL_TOPIC_ARN: topicArn,
   SLACK_TOKEN_SECRET_ID: secretId,
   DEAD_LETTER_QUEUE_URL: queueUrl,
+  DEFERRAL_QUEUE_URL: z.optional(queueUrl),
   INCIDENT_EVENT_BUS_NAME: z.optional(busName),
   SLACK_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
   REOPEN_WINDOW_MINUTES: z.optional(wholeNumber(0, 24 * 60)),
@@ -51,6 +52,8 @@ export interface NotifierConfig {
   onCallTopicArn: string;
   slackTokenSecretId: string;
   deadLetterQueueUrl: string;
+  /** Undefined: deliveries that must wait fail the invocation retryably instead of deferring. */
+  deferralQueueUrl: string | undefined;
   /** Undefined: no `Incident Updated` events are published. */
   incidentEventBusName: string | undefined;
   /** Undefined: the WebClient's default, the real Slack. */
@@ -68,6 +71,7 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
     onCallTopicArn: parsed.ONCALL_TOPIC_ARN,
     slackTokenSecretId: parsed.SLACK_TOKEN_SECRET_ID,
     deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL,
+    deferralQueueUrl: parsed.DEFERRAL_QUEUE_URL,
     incidentEventBusName: parsed.INCIDENT_EVENT_BUS_NAME,
     slackApiUrl: parsed.SLACK_API_URL,
     reopenWindowMs: (parsed.REOPEN_WINDOW_MINUTES ?? DEFAULT_REOPEN_WINDOW_MINUTES) * 60_000,

@@ -198,11 +198,14 @@ async function earlierRoot(
   claimedUntil: number | undefined,
   budget: Budget,
 ): Promise<{ channel: string; ts: string } | undefined> {
-  const channel = input.plan.channel;
-  if (!/^[CG][A-Z0-9]+$/.test(channel)) {
-    deps.logger.warn('cannot look for an earlier root in a channel known by name only; posting', {
+  const configured = input.plan.channel;
+  const channel = /^[CG][A-Z0-9]+$/.test(configured)
+    ? configured
+    : await deps.slack.channelId(configured, { budget });
+  if (channel === undefined) {
+    deps.logger.warn('cannot find the channel to look for an earlier root; posting', {
       incidentId: input.incident.id,
-      channel,
+      channel: configured,
     });
     return undefined;
   }

@@ -2,7 +2,8 @@
  * The Slack calls the notifier makes, behind a port: `post` (a root or a thread reply),
  * `update` (rewrite the root) and `findRoots` (the incident's earlier root posts, by the
  * message metadata every root carries: `conversations.history` with `include_all_metadata`,
- * which needs the `channels:history` scope, `groups:history` for private channels). Built on `@slack/web-api` with its own retries off
+ * which needs the `channels:history` scope, `groups:history` for private channels; and
+ * `channelId` for a channel configured by name, `channels:read` / `groups:read`). Built on `@slack/web-api` with its own retries off
  * (slack-retry.ts explains why) and a WebClient per token, so a rotated token gets a new one.
  *
  * `chat.update` accepts channel ids only, so callers keep the id `post` returns; a post by
@@ -58,6 +59,8 @@ export interface SlackApi {
     query: { channel: string; oldest: string; eventType: string; maxPages?: number },
     options: SlackCallOptions,
   ): Promise<SlackPosted[]>;
+  /** A channel's id from its name (`conversations.list`, scope `channels:read`). */
+  channelId(name: string, options: SlackCallOptions): Promise<string | undefined>;
 }
 
 /** History pages read when looking for an earlier root (200 messages each). */
@@ -172,6 +175,26 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         if (!res.has_more || cursor === undefined) break;
       }
       return found.sort((a, b) => Number(a.ts) - Number(b.ts));
+    },
+
+    async channelId(name, { budget }) {
+      const wanted = name.replace(/^#/, '');
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+        const res = await call('conversations.list', budget, (client) =>
+          client.conversations.list({
+            exclude_archived: true,
+            types: 'public_channel,private_channel',
+            limit: HISTORY_PAGE_SIZE,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        );
+        const hit = res.channels?.find((c) => c.name === wanted);
+        if (hit?.id) return hit.id;
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (cursor === undefined) return undefined;
+      }
+      return undefined;
     },
   };
 }

@@ -42,6 +42,7 @@ export const SLACK_SECRET = 'uia/slack-bot-token';
 export const ONCALL_TOPIC = topicArn('uia-oncall');
 export const INCIDENT_BUS = 'uia-incidents';
 export const DLQ = 'uia-notifier-dlq';
+export const DEFERRAL = 'uia-notifier-deferred';
 export const WINDOW_MS = 15 * 60_000;
 
 export interface Harness {
@@ -54,6 +55,8 @@ export interface Harness {
   bus: EventBus;
   eventBridge: EventBridgeServer;
   sqs: SqsServer;
+  /** The clock SQS delays run on (real time unless a test sets its own). */
+  setClock(now: () => Date): void;
   /** `Incident Updated` events that reached the project bus. */
   incidentEvents(): BusEvent[];
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   const traces = createTraceStore();
+  let sqsClock = () => new Date();
   const [dynamo, slack, sns, xray, sqs] = await Promise.all([
     startLocalDynamoDb(),
     startSlackServer({ channels: [{ name: 'shop-oncall' }, { name: 'shop-alerts' }] }),
@@ -74,7 +78,13 @@ export async function startHarness(): Promise<Harness> {
         insightsEnabled: r.group.insights,
       })),
     }),
-    startSqsServer({ queues: [DLQ] }),
+    startSqsServer({
+      queues: [
+        DLQ,
+        { name: DEFERRAL, visibilityTimeoutSeconds: 360, deadLetter: { queue: DLQ, maxReceiveCount: 5 } },
+      ],
+      clock: () => sqsClock().getTime(),
+    }),
   ]);
   const secrets = await startSecretsServer({ secrets: { [SLACK_SECRET]: slack.token } });
   const bus = createEventBus({ busNames: ['default', INCIDENT_BUS] });
@@ -97,6 +107,9 @@ export async function startHarness(): Promise<Harness> {
     bus,
     eventBridge,
     sqs,
+    setClock: (now) => {
+      sqsClock = now;
+    },
     incidentEvents: () => [...received],
     close: async () => {
       await Promise.allSettled([dynamo, slack, sns, xray, secrets, eventBridge, sqs].map((s) => s.close()));
@@ -112,6 +125,8 @@ export interface DepsOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Publish `Incident Updated` to this bus (default INCIDENT_BUS); `null` for none. */
   incidentBus?: string | null;
+  /** Crash points (functions/notifier/ports.ts). */
+  probe?: HandleDeps['probe'];
 }
 
 export interface TestDeps extends HandleDeps {
@@ -136,7 +151,7 @@ export async function notifierDeps(h: Harness, options: DepsOptions = {}): Promi
     tableName,
     lines: logger.lines,
     ruleSet: options.ruleSet ?? shippedRuleSet,
-    store: createIncidentStore({ doc: h.dynamo.doc, tableName, now }),
+    store: createIncidentStore({ doc: h.dynamo.doc, tableName, now, sleep }),
     slack: createSlackApi({
       token: createSlackTokenSource({ provider: secrets, secretId: SLACK_SECRET, maxAgeSeconds: 300 }),
       slackApiUrl: h.slack.apiUrl,
@@ -152,7 +167,9 @@ export async function notifierDeps(h: Harness, options: DepsOptions = {}): Promi
         : { eventBridge: new EventBridgeClient({ ...aws, endpoint: h.eventBridge.url }), busName: bus },
     sqs: new SQSClient({ ...aws, endpoint: h.sqs.url }),
     deadLetterQueueUrl: h.sqs.queueUrl(DLQ),
+    deferralQueueUrl: h.sqs.queueUrl(DEFERRAL),
     reopenWindowMs: WINDOW_MS,
+    ...(options.probe ? { probe: options.probe } : {}),
     xray: new XRayClient({ ...aws, endpoint: h.xray.url, maxAttempts: 1 }),
     now,
     sleep,
