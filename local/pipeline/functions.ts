@@ -106,6 +106,8 @@ export interface NotifierEnvironment {
   onCallTopicArn: string;
   slackSecretId: string;
   deadLetterQueueUrl: string;
+  /** Deliveries that must wait (defer.ts). */
+  deferralQueueUrl: string;
   /** Where `Incident Updated` events go. */
   incidentEventBus: string;
   /** The local Slack's API URL; undefined posts to the real Slack. */
@@ -135,6 +137,7 @@ export function notifierFunction(env: NotifierEnvironment): LambdaFunction<unkno
       ONCALL_TOPIC_ARN: env.onCallTopicArn,
       SLACK_TOKEN_SECRET_ID: env.slackSecretId,
       DEAD_LETTER_QUEUE_URL: env.deadLetterQueueUrl,
+      DEFERRAL_QUEUE_URL: env.deferralQueueUrl,
       INCIDENT_EVENT_BUS_NAME: env.incidentEventBus,
       ...(env.slackApiUrl === undefined ? {} : { SLACK_API_URL: env.slackApiUrl }),
       AWS_ENDPOINT_URL_XRAY: env.endpoints.xray,
@@ -154,6 +157,7 @@ export function notifierEnvironment(svc: LocalServices, dynamoEndpoint: string):
     onCallTopicArn: svc.names.onCallTopicArn,
     slackSecretId: svc.names.slackSecretId,
     deadLetterQueueUrl: svc.names.deadLetterQueueUrl,
+    deferralQueueUrl: svc.names.deferralQueueUrl,
     incidentEventBus: svc.names.incidentBus,
     slackApiUrl: svc.slack?.apiUrl,
     endpoints: {

@@ -42,6 +42,9 @@ export interface LocalNames {
   incidentBus: string;
   deadLetterQueueName: string;
   deadLetterQueueUrl: string;
+  /** The notifier's deferral queue (infra/constructs/notifier.ts). */
+  deferralQueueName: string;
+  deferralQueueUrl: string;
 }
 
 export interface LocalServices {
@@ -77,7 +80,10 @@ export interface ServicesOptions {
 export async function startLocalServices(options: ServicesOptions): Promise<LocalServices> {
   const { ruleSet } = options;
   const prefix = ruleSet.namePrefix;
-  const names: Omit<LocalNames, 'deadLetterQueueName' | 'deadLetterQueueUrl'> = {
+  const names: Omit<
+    LocalNames,
+    'deadLetterQueueName' | 'deadLetterQueueUrl' | 'deferralQueueName' | 'deferralQueueUrl'
+  > = {
     cartsTable: `${prefix}-shop-carts`,
     alertsTable: `${prefix}-alerts`,
     onCallTopicArn: topicArn(`${prefix}-oncall`, ACCOUNT.region, ACCOUNT.account),
@@ -154,12 +160,27 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
     });
     const eventBridge = started(await startEventBridgeServer(bus));
     const deadLetterQueue = `${prefix}-notifier-dlq`;
-    const sqs = started(await startSqsServer({ queues: [deadLetterQueue] }));
+    const deferralQueue = `${prefix}-notifier-deferred`;
+    // As the stack configures them: visibility 6 × the function timeout, redrive after 5 receives.
+    const sqs = started(
+      await startSqsServer({
+        queues: [
+          deadLetterQueue,
+          {
+            name: deferralQueue,
+            visibilityTimeoutSeconds: 360,
+            deadLetter: { queue: deadLetterQueue, maxReceiveCount: 5 },
+          },
+        ],
+      }),
+    );
     return {
       names: {
         ...names,
         deadLetterQueueName: deadLetterQueue,
         deadLetterQueueUrl: sqs.queueUrl(deadLetterQueue),
+        deferralQueueName: deferralQueue,
+        deferralQueueUrl: sqs.queueUrl(deferralQueue),
       },
       sqs,
       dynamo,
