@@ -48,7 +48,7 @@ import {
   type IncidentChange,
   type Silence,
 } from './plan-deliveries';
-import type { Probe } from './ports';
+import { noProbe, type Probe } from './ports';
 import { publishPending, type IncidentEventPublisher } from './publish-incident-event';
 import { renderPage } from './render';
 import { pageEmail, type RootSnapshot } from './root-view';
@@ -110,32 +110,9 @@ export async function processEvent(
   const intake = intakeStage(event, deps);
   if (intake.kind === 'ignored') return intake;
   const { alert, rule } = intake;
-  const probe = deps.probe ?? (async () => undefined);
-  const silence = activeSilence(rule, alert.eventTime);
-  const test = alert.kind === 'test';
-  const ctx: Context = {
-    alert,
-    rule,
-    key: { ruleId: rule.id, test },
-    meta: {
-      ruleId: rule.id,
-      severity: rule.severity,
-      title: rule.title,
-      test,
-      silenced: silence !== undefined,
-    },
-    silence,
-    budget,
-    claims: {
-      deliveries: deps.store.deliveries,
-      owner: invocation.owner,
-      now: deps.now,
-      sleep: deps.sleep,
-      probe,
-    },
-    deps,
-    failures: [],
-  };
+  const ctx = contextFor(alert, rule, budget, deps, invocation.owner);
+  const { silence } = ctx;
+  const probe = ctx.claims.probe;
 
   const decided = await decideIncident(alert, rule, silence !== undefined, {
     store: deps.store,
@@ -151,26 +128,14 @@ export async function processEvent(
     routing: deps.ruleSet.routing,
     at: alert.eventTime,
   });
-  const result: ProcessedEvent = {
-    kind: 'processed',
-    ruleId: rule.id,
-    incidentId: decided.incidentId,
-    change: decided.change,
-    duplicate: !decided.firstProcessing,
-    silenced: silence !== undefined,
-    slack: [],
-    email: 'not-planned',
-    rootsUpdated: 0,
-    published: false,
-    followUp: 'not-run',
-  };
+  const result = initialResult(rule, decided, silence);
   if (!incident) {
     deps.logger.info('event changes no incident', {
       ruleId: rule.id,
       change: decided.change,
       eventId: alert.eventId,
     });
-    await publishStage(ctx, result);
+    await publishStage(ctx, result, decided);
     throwWorst(ctx.failures, result);
     return result;
   }
@@ -188,6 +153,50 @@ export async function processEvent(
   });
   throwWorst(ctx.failures, result);
   return result;
+}
+
+function contextFor(alert: Alert, rule: Rule, budget: Budget, deps: ProcessDeps, owner: string): Context {
+  const silence = activeSilence(rule, alert.eventTime);
+  const test = alert.kind === 'test';
+  return {
+    alert,
+    rule,
+    key: { ruleId: rule.id, test },
+    meta: {
+      ruleId: rule.id,
+      severity: rule.severity,
+      title: rule.title,
+      test,
+      silenced: silence !== undefined,
+    },
+    silence,
+    budget,
+    claims: {
+      deliveries: deps.store.deliveries,
+      owner,
+      now: deps.now,
+      sleep: deps.sleep,
+      probe: deps.probe ?? noProbe,
+    },
+    deps,
+    failures: [],
+  };
+}
+
+function initialResult(rule: Rule, decided: Applied, silence: Silence | undefined): ProcessedEvent {
+  return {
+    kind: 'processed',
+    ruleId: rule.id,
+    incidentId: decided.incidentId,
+    change: decided.change,
+    duplicate: !decided.firstProcessing,
+    silenced: silence !== undefined,
+    slack: [],
+    email: 'not-planned',
+    rootsUpdated: 0,
+    published: false,
+    followUp: 'not-run',
+  };
 }
 
 // ---- intake -------------------------------------------------------------------------------
@@ -261,10 +270,7 @@ async function deliverStage(
     logger: deps.logger,
     samplingRate: deps.samplingRate,
   };
-  const fail = (channel: Channel, what: string) => (error: unknown) => {
-    ctx.failures.push({ channel, error: asNotifierError(what, error) });
-    return undefined;
-  };
+  const fail = failureIn(ctx);
 
   // The email never waits for Slack: both run at once, and either may fail alone.
   const [slack, email] = await Promise.all([
@@ -294,7 +300,10 @@ async function deliverStage(
   if (plan.email) result.email = email ?? 'failed';
 
   // Every incident this event changed (and its own) shows its current state in its root.
-  if (!ctx.silence) {
+  // A first processing that changed nothing has nothing to show; a replay re-checks (it may
+  // follow an invocation killed half-way through a rewrite).
+  const quiet = decided.firstProcessing && decided.changes.length === 0 && !result.slack.includes('root');
+  if (!ctx.silence && !quiet) {
     const ids = new Set([incident.id, ...decided.changes.map((c) => c.incidentId)]);
     for (const id of ids) {
       const outcome = await syncRoot(id, rule, slackDeps).catch(fail('slack', 'Slack root update'));
@@ -313,10 +322,7 @@ async function recordStage(
 ): Promise<void> {
   const { deps, alert, rule, budget } = ctx;
   const { incident, decided, message, delivered } = input;
-  const fail = (channel: Channel, what: string) => (error: unknown) => {
-    ctx.failures.push({ channel, error: asNotifierError(what, error) });
-    return undefined;
-  };
+  const fail = failureIn(ctx);
   const incidents = deps.store.incidents;
 
   await deps.store.history
@@ -346,7 +352,7 @@ async function recordStage(
     await incidents.markPaged(incident.id, deps.now()).catch(fail('record', 'marking paged'));
   }
 
-  await publishStage(ctx, result);
+  await publishStage(ctx, result, decided);
 
   const enrichment = message.enrichment();
   if (enrichment && delivered.slack?.root) {
@@ -358,9 +364,12 @@ async function recordStage(
 }
 
 /** Publishes every `Incident Updated` the rule's outbox still owes (this event's and any left). */
-async function publishStage(ctx: Context, result: ProcessedEvent): Promise<void> {
+async function publishStage(ctx: Context, result: ProcessedEvent, decided: Applied): Promise<void> {
   const { deps } = ctx;
   if (!deps.incidentEvents) return;
+  // Nothing owed by a first processing that changed nothing; what an earlier, interrupted
+  // invocation left is published by its retry (a replay) or the rule's next change.
+  if (decided.firstProcessing && decided.changes.length === 0) return;
   try {
     const report = await publishPending(
       ctx.key,
@@ -386,6 +395,15 @@ async function publishStage(ctx: Context, result: ProcessedEvent): Promise<void>
   } catch (error) {
     ctx.failures.push({ channel: 'events', error: asNotifierError('publishing Incident Updated', error) });
   }
+}
+
+/** `.catch(fail('slack', 'Slack delivery'))`: records the failure, and the stage goes on. */
+function failureIn(ctx: Context) {
+  return (channel: Channel, what: string) =>
+    (error: unknown): undefined => {
+      ctx.failures.push({ channel, error: asNotifierError(what, error) });
+      return undefined;
+    };
 }
 
 function throwWorst(failures: readonly Failure[], result: ProcessedEvent): void {

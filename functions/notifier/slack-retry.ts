@@ -156,7 +156,12 @@ function slackFailure(what: string, error: unknown): unknown {
       error.why === 'attempts'
         ? `Slack ${what}: ${reason} (${error.attempts} attempts)`
         : `Slack ${what}: ${reason}; ${error.message}`;
-    return new RetryableError(message, { cause: error.cause, retryAfterMs: error.waitMs });
+    // Only a wait that did not fit says "later": after the attempts ran out, Slack is down, and
+    // Lambda's retry a minute later is the right scale (no deferral).
+    return new RetryableError(message, {
+      cause: error.cause,
+      ...(error.why === 'budget' ? { retryAfterMs: error.waitMs } : {}),
+    });
   }
   const failure = classifySlackError(error);
   if (failure?.kind === 'permanent') {
