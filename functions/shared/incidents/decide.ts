@@ -33,8 +33,8 @@
  * |   | sides (an open incident reaches forward without limit). A resolved incident reached      |
  * |   | within the window by a fresh firing reopens: flapping stays one thread; the age is the    |
  * |   | firing's own start minus the resolution, so an event from before the resolution never    |
- * |   | reopens by age. Evidence that ends before a known quiet of its source counts as lasting   |
- * |   | until that quiet began (the OK began when the outage ended).                              |
+ * |   | reopens by age. A firing whose end is unknown counts, for this match only, as lasting     |
+ * |   | until the next known quiet of its source began (the OK began when that outage ended).    |
  * | 5 | Evidence that falls in no incident opens one: a fresh firing opens it open; a resolve     |
  * |   | (ALARM → OK, Insight CLOSED) opens it already resolved, and so does a late event of an    |
  * |   | outage nobody recorded. Either way it pages: the page then says it already resolved.      |
