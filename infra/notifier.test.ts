@@ -197,6 +197,7 @@ describe('notifier in the alerting stack', () => {
           ONCALL_TOPIC_ARN: { Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCallTopic') },
           SLACK_TOKEN_SECRET_ID: 'uia/slack-bot-token',
           DEAD_LETTER_QUEUE_URL: { Ref: dlq },
+          DEFERRAL_QUEUE_URL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'NotifierDeferred') },
           INCIDENT_EVENT_BUS_NAME: {
             Ref: logicalId(template, 'AWS::Events::EventBus', 'NotifierIncidentEvents'),
           },
@@ -260,7 +261,16 @@ describe('notifier in the alerting stack', () => {
       },
     ]);
     expect(by('sqs:')).toEqual([
-      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: arn('AWS::SQS::Queue', 'NotifierDeadLetters') },
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: [arn('AWS::SQS::Queue', 'NotifierDeadLetters'), arn('AWS::SQS::Queue', 'NotifierDeferred')],
+      },
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Effect: 'Allow',
+        Resource: arn('AWS::SQS::Queue', 'NotifierDeferred'),
+      },
     ]);
     expect(by('events:')).toEqual([
       {
@@ -309,12 +319,43 @@ describe('notifier in the alerting stack', () => {
         'logs:PutLogEvents',
         'secretsmanager:GetSecretValue',
         'sns:Publish',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
         'sqs:SendMessage',
         'xray:GetTraceSummaries',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
       ].sort(),
     );
+  });
+
+  it('defers through an encrypted, SSL-only SQS delay queue the notifier consumes with partial batch failures', () => {
+    const deferred = logicalId(template, 'AWS::SQS::Queue', 'NotifierDeferred');
+    const fn = logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 86_400,
+      // At least six times the function timeout, as AWS asks of an event source queue.
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    const queue = (template.findResources('AWS::SQS::Queue') as Resources)[deferred]!;
+    // No queue-level delay: each deferral sets its own DelaySeconds.
+    expect(queue.Properties.DelaySeconds).toBeUndefined();
+    template.resourcePropertiesCountIs('AWS::Lambda::EventSourceMapping', {}, 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fn },
+      EventSourceArn: { 'Fn::GetAtt': [deferred, 'Arn'] },
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const policy = Object.values(template.findResources('AWS::SQS::QueuePolicy') as Resources).find((p) =>
+      (p.Properties.Queues as { Ref: string }[]).some((q) => q.Ref === deferred),
+    );
+    expect((policy?.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]);
   });
 
   it('keeps the on-call topic for pages: no alarm notifies it, CloudWatch may not publish to it', () => {
@@ -374,8 +415,8 @@ describe('notifier construct', () => {
       .flatMap((m) => Object.entries(m.data as Record<string, string>));
     expect(acknowledged.map(([id]) => id).sort()).toEqual([
       'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions::AwsSolutions-SQS3',
       'Serverless::Serverless-LambdaDLQ',
+      'Serverless::Serverless-LambdaEventSourceMappingDestination',
       'Serverless::Serverless-SQSRedrivePolicy',
     ]);
     expect(acknowledged.every(([, reason]) => reason.length > 40)).toBe(true);

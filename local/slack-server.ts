@@ -1,7 +1,14 @@
 /**
  * Slack Web API stand-in for `@slack/web-api`'s WebClient
  * (`new WebClient(token, { slackApiUrl: server.apiUrl })`): `auth.test`,
- * `chat.postMessage`, `chat.update`, `conversations.list`, `conversations.replies`.
+ * `chat.postMessage` (with message `metadata`), `chat.update`, `conversations.history`,
+ * `conversations.list`, `conversations.replies`.
+ *
+ * `conversations.history` as Slack documents it (docs.slack.dev, reference/methods/
+ * conversations.history): channel ids only; newest first; `oldest`/`latest` exclusive unless
+ * `inclusive`; `limit` default 100, at most 999; `has_more` with an opaque
+ * `response_metadata.next_cursor`; thread replies left out unless broadcast; `metadata` only
+ * with `include_all_metadata`. See docs/slack-api.md.
  *
  * It answers the way Slack does: HTTP 200 with `ok: false` and an error code for API
  * errors, HTTP 429 with `Retry-After` (seconds) when rate limited, and the block checks
@@ -66,6 +73,8 @@ export interface SlackMessage {
   editedTs: string | undefined;
   /** How many times `chat.update` changed this message. */
   updates: number;
+  /** Message metadata posted with it (`event_type`, `event_payload`). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> } | undefined;
 }
 
 export interface SlackCall {
@@ -79,7 +88,11 @@ export interface SlackCall {
 export type SlackFault =
   | { kind: 'http'; status: number }
   | { kind: 'rate_limited'; retryAfterSeconds: number }
-  | { kind: 'error'; error: string };
+  | { kind: 'error'; error: string }
+  /** Never answers; `accept`: the call is carried out first (its caller dies not knowing). */
+  | { kind: 'hang'; accept: boolean };
+
+const NEVER = new Promise<never>(() => undefined);
 
 export interface SlackServerOptions {
   /** Bot token the server accepts (default `xoxb-local-token`). */
@@ -159,9 +172,10 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     return (messagesByChannel.get(root.channel) ?? []).filter((m) => m.threadTs === root.ts && m !== root);
   }
 
-  function view(m: SlackMessage): Params {
+  function view(m: SlackMessage, withMetadata = false): Params {
     const replies = m.threadTs === m.ts ? repliesOf(m) : [];
     return {
+      ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}),
       type: 'message',
       text: m.text,
       ts: m.ts,
@@ -193,6 +207,8 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     if (!('id' in channel)) return channel;
     const content = messageContent(params, true);
     if ('error' in content) return content;
+    const metadata = messageMetadata(params.metadata);
+    if (metadata === 'invalid') return fail('invalid_metadata_format');
     let threadTs = str(params, 'thread_ts');
     if (threadTs !== undefined) {
       const parent = find(channel.id, threadTs);
@@ -211,6 +227,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       replyBroadcast: threadTs !== undefined && bool(params, 'reply_broadcast'),
       editedTs: undefined,
       updates: 0,
+      metadata,
     };
     messagesByChannel.get(channel.id)?.push(message);
     return { ok: true, body: { channel: channel.id, ts: message.ts, message: view(message) } };
@@ -241,7 +258,36 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     if (!channel) return fail('channel_not_found');
     const thread = threadOf(channel.id, str(params, 'ts') ?? '');
     if (thread.length === 0) return fail('thread_not_found');
-    return { ok: true, body: { messages: thread.map(view), has_more: false } };
+    return { ok: true, body: { messages: thread.map((m) => view(m)), has_more: false } };
+  }
+
+  function history(params: Params): Outcome {
+    const channel = channels.get(str(params, 'channel') ?? '');
+    if (!channel) return fail('channel_not_found');
+    const inclusive = bool(params, 'inclusive');
+    const oldest = Number(str(params, 'oldest') ?? 0) || 0;
+    const latestRaw = str(params, 'latest');
+    const latest = latestRaw === undefined ? Number.POSITIVE_INFINITY : Number(latestRaw);
+    const limit = Math.min(Math.max(Number(str(params, 'limit') ?? 100) || 100, 1), 999);
+    const offset = decodeCursor(str(params, 'cursor'));
+    if (offset === undefined) return fail('invalid_cursor');
+    const inRange = (ts: number) =>
+      (inclusive ? ts >= oldest : ts > oldest) && (inclusive ? ts <= latest : ts < latest);
+    const all = (messagesByChannel.get(channel.id) ?? [])
+      .filter((m) => isTopLevel(m) && inRange(Number(m.ts)))
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    const page = all.slice(offset, offset + limit);
+    const hasMore = offset + limit < all.length;
+    const withMetadata = bool(params, 'include_all_metadata');
+    return {
+      ok: true,
+      body: {
+        messages: page.map((m) => view(m, withMetadata)),
+        has_more: hasMore,
+        pin_count: 0,
+        ...(hasMore ? { response_metadata: { next_cursor: encodeCursor(offset + limit) } } : {}),
+      },
+    };
   }
 
   function list(params: Params): Outcome {
@@ -289,11 +335,12 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     }),
     'chat.postMessage': postMessage,
     'chat.update': update,
+    'conversations.history': history,
     'conversations.list': list,
     'conversations.replies': replies,
   };
 
-  function handle(request: HttpRequest): HttpReply {
+  function handle(request: HttpRequest): HttpReply | Promise<HttpReply> {
     const method = request.path.replace(/^\/api\//, '');
     const params = parseParams(request);
     const record = (status: number, error: string | undefined) => {
@@ -301,6 +348,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     };
 
     const fault = faults.take({ method });
+    if (fault?.kind === 'hang') {
+      if (fault.accept && !authError(request, params, token)) methods[method]?.(params);
+      record(0, undefined);
+      return NEVER;
+    }
     if (fault?.kind === 'http') {
       record(fault.status, undefined);
       return { status: fault.status, headers: { 'content-type': 'text/html' }, body: '<html>error</html>' };
@@ -351,6 +403,27 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       });
     },
   };
+}
+
+/** Slack's cursors are opaque base64 strings; ours encode an offset. */
+function encodeCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`, 'utf8').toString('base64');
+}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined || cursor === '') return 0;
+  const match = /^offset:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+  return match ? Number(match[1]) : undefined;
+}
+
+/** `metadata` as chat.postMessage takes it: a JSON object (form-encoded as a string). */
+function messageMetadata(raw: unknown): SlackMessage['metadata'] | 'invalid' {
+  if (raw === undefined || raw === '') return undefined;
+  const value = typeof raw === 'string' ? parseJson(raw) : raw;
+  if (!isRecord(value) || typeof value.event_type !== 'string' || !isRecord(value.event_payload)) {
+    return 'invalid';
+  }
+  return { event_type: value.event_type, event_payload: { ...value.event_payload } };
 }
 
 function isTopLevel(m: SlackMessage): boolean {

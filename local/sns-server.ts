@@ -40,12 +40,14 @@ export interface SnsCall {
   errorCode: string | undefined;
 }
 
-/** An error the next calls answer with; `code` is the query code (e.g. `Throttled`, `InternalError`). */
-export interface SnsFault {
-  code: string;
-  status: number;
-  message?: string;
-}
+/**
+ * An error the next calls answer with; `code` is the query code (e.g. `Throttled`,
+ * `InternalError`). `hang` instead never answers: `before` publishing (a request lost with its
+ * caller), or `after` (SNS accepted the message, the caller died before hearing so).
+ */
+export type SnsFault = { code: string; status: number; message?: string } | { hang: 'before' | 'after' };
+
+const NEVER = new Promise<never>(() => undefined);
 
 export interface SnsServerOptions {
   /** Topic ARNs that exist (see `topicArn()`); publishing elsewhere is `NotFound`. */
@@ -131,13 +133,18 @@ export async function startSnsServer(options: SnsServerOptions = {}): Promise<Sn
     return published.messageId;
   }
 
-  function handle(request: HttpRequest): HttpReply {
+  function handle(request: HttpRequest): HttpReply | Promise<HttpReply> {
     const params = Object.fromEntries(new URLSearchParams(request.body.toString('utf8')));
     const action = params.Action ?? '';
     const record = (status: number, errorCode?: string) => calls.push({ action, params, status, errorCode });
     try {
       if (request.method !== 'POST') throw new SnsError('InvalidAction', 400, 'Only POST is supported here');
       const fault = faults.take({ action });
+      if (fault && 'hang' in fault) {
+        if (fault.hang === 'after') publish(params);
+        record(0);
+        return NEVER;
+      }
       if (fault) throw new SnsError(fault.code, fault.status, fault.message ?? fault.code);
       if (action !== 'Publish') {
         throw new SnsError(

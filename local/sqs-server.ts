@@ -1,16 +1,19 @@
 /**
- * SQS stand-in for the notifier's dead-letter queue (tests, the local pipeline and the `dlq`
- * CLI): AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Operation>`), which `@aws-sdk/client-sqs` 3.1169
- * speaks, with the body MD5s the client verifies. Unknown queues answer `QueueDoesNotExist`
- * like SQS.
+ * SQS stand-in for the notifier's dead-letter and deferral queues (tests, the local pipeline and
+ * the `dlq` CLI): AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Operation>`), which
+ * `@aws-sdk/client-sqs` 3.1169 speaks, with the body MD5s the client verifies. Unknown queues
+ * answer `QueueDoesNotExist` like SQS.
  *
  * Operations and the SQS behaviour they keep (SQS Developer Guide and API Reference):
  *
  * | operation                          | modelled                                                                |
  * |------------------------------------|-------------------------------------------------------------------------|
  * | SendMessage                        | body MD5; message attributes kept with their DataType; `DelaySeconds`   |
+ * |                                    | 0–900 (else `InvalidParameterValue`), else the queue's default delay    |
  * | ReceiveMessage                     | 1–10 messages, oldest first; each receive hides them for the visibility |
- * |                                    | timeout (default 30 s), counts the receive, issues a new receipt handle;|
+ * |                                    | timeout (the queue's, else 30 s), counts the receive, issues a new      |
+ * |                                    | receipt handle; a message received `maxReceiveCount` times moves to the |
+ * |                                    | queue's dead-letter queue on the next receive (redrive policy);         |
  * |                                    | system attributes and message attributes only when asked for by name or |
  * |                                    | `All`; `WaitTimeSeconds` long-polls until a message is visible          |
  * | DeleteMessage                      | needs the latest receipt handle: an older one succeeds but deletes      |
@@ -22,8 +25,12 @@
  * | GetQueueAttributes                 | ApproximateNumberOfMessages (visible), …NotVisible, …Delayed,           |
  * |                                    | MessageRetentionPeriod, VisibilityTimeout, QueueArn                     |
  *
- * Not modelled: retention expiry, redrive policies, FIFO, and the sampling of short polls
- * (every receive here sees every server's messages, as a long poll does).
+ * Not modelled: retention expiry, FIFO, and the sampling of short polls (every receive here sees
+ * every server's messages, as a long poll does). Sources: docs/aws-sqs.md.
+ *
+ * Time is the injected clock (the local pipeline's virtual clock), so delays cost nothing.
+ * `receiveDue` is the in-process twin of ReceiveMessage for the event source mapping
+ * (sqs-event-source.ts), which builds Lambda's SQS event from what it returns.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
@@ -45,11 +52,34 @@ const DEFAULT_VISIBILITY_SECONDS = 30;
 const DEFAULT_RETENTION_SECONDS = 345_600;
 const MAX_VISIBILITY_SECONDS = 43_200;
 const MAX_BATCH = 10;
+export const MAX_DELAY_SECONDS = 900;
+export const MAX_RECEIVE = MAX_BATCH;
 
+/** A message as the stand-in holds it (a copy: changing it changes nothing). */
 export interface SqsMessage {
   messageId: string;
   body: string;
+  /** Message attributes' string values. */
   attributes: Record<string, string | undefined>;
+  /** Message attributes' data types (`String`, `Number`, …). */
+  attributeTypes: Record<string, string>;
+  md5OfBody: string;
+  sentAt: number;
+  /** Epoch ms from which it can be received. */
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt: number | undefined;
+  receiptHandle: string | undefined;
+}
+
+export interface QueueOptions {
+  name: string;
+  /** The queue's default `DelaySeconds`. */
+  delaySeconds?: number;
+  /** The queue's default visibility timeout (SQS: 30 s). */
+  visibilityTimeoutSeconds?: number;
+  /** Redrive policy: after `maxReceiveCount` receives the message moves to `queue`. */
+  deadLetter?: { queue: string; maxReceiveCount: number };
 }
 
 export interface SqsFault {
@@ -58,7 +88,7 @@ export interface SqsFault {
 }
 
 export interface SqsServerOptions {
-  queues: string[];
+  queues: Array<string | QueueOptions>;
   /** MessageRetentionPeriod the queues report (SQS's default: 4 days). */
   retentionSeconds?: number;
   /** Milliseconds since the epoch (visibility timeouts, SentTimestamp). */
@@ -70,8 +100,15 @@ export interface SqsServerOptions {
 export interface SqsServer {
   url: string;
   queueUrl(name: string): string;
-  /** Every message not yet deleted (visible or in flight), oldest first. */
+  queueArn(name: string): string;
+  /** Every message not yet deleted (visible, delayed or in flight), oldest first. */
   messages(name: string): SqsMessage[];
+  /** Receives up to `max` visible messages, as ReceiveMessage would (redrive included). */
+  receiveDue(name: string, max?: number): SqsMessage[];
+  /** Deletes by the latest receipt handle; false when it names no message in flight. */
+  delete(name: string, receiptHandle: string): boolean;
+  /** Epoch ms at which the next message becomes visible, if any. */
+  nextVisibleAt(name: string): number | undefined;
   failNext(fault: SqsFault, options?: FaultOptions<{ operation: string }>): void;
   close(): Promise<void>;
 }
@@ -85,6 +122,7 @@ interface StoredMessage {
   messageId: string;
   body: string;
   attributes: Record<string, StoredAttribute>;
+  md5OfBody: string;
   sentAt: number;
   visibleAt: number;
   receiveCount: number;
@@ -94,6 +132,7 @@ interface StoredMessage {
 }
 
 interface Queue {
+  settings: QueueOptions;
   name: string;
   messages: StoredMessage[];
 }
@@ -112,7 +151,12 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
   const now = options.now ?? (() => Date.now());
   const region = options.region ?? 'us-east-1';
   const account = options.account ?? '000000000000';
-  const queues = new Map<string, Queue>(options.queues.map((name) => [name, { name, messages: [] }]));
+  const queues = new Map<string, Queue>(
+    options.queues.map((q) => {
+      const settings = typeof q === 'string' ? { name: q } : q;
+      return [settings.name, { settings, name: settings.name, messages: [] }];
+    }),
+  );
   /** Every receipt handle ever issued → its message id (to tell stale from invalid). */
   const issuedHandles = new Map<string, string>();
   const faults = createFaultQueue<SqsFault, { operation: string }>();
@@ -132,7 +176,8 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
     const queue = queueOf(body);
     const text = String(body.MessageBody ?? '');
     if (text.length === 0) throw new SqsError('MissingParameter', 'The request must contain a MessageBody.');
-    const delaySeconds = integerIn(body.DelaySeconds, 0, 900, 'DelaySeconds') ?? 0;
+    const delaySeconds =
+      integerIn(body.DelaySeconds, 0, MAX_DELAY_SECONDS, 'DelaySeconds') ?? queue.settings.delaySeconds ?? 0;
     const attributes = (body.MessageAttributes ?? {}) as Record<string, StoredAttribute>;
     const sentAt = now();
     const message: StoredMessage = {
@@ -144,6 +189,7 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
           { DataType: v.DataType, ...(v.StringValue === undefined ? {} : { StringValue: v.StringValue }) },
         ]),
       ),
+      md5OfBody: md5(text),
       sentAt,
       visibleAt: sentAt + delaySeconds * 1000,
       receiveCount: 0,
@@ -157,31 +203,23 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
   async function receiveMessage(body: Record<string, unknown>) {
     const queue = queueOf(body);
     const max = integerIn(body.MaxNumberOfMessages, 1, MAX_BATCH, 'MaxNumberOfMessages') ?? 1;
-    const visibility =
-      integerIn(body.VisibilityTimeout, 0, MAX_VISIBILITY_SECONDS, 'VisibilityTimeout') ??
-      DEFAULT_VISIBILITY_SECONDS;
+    const visibility = integerIn(body.VisibilityTimeout, 0, MAX_VISIBILITY_SECONDS, 'VisibilityTimeout');
     const waitSeconds = integerIn(body.WaitTimeSeconds, 0, 20, 'WaitTimeSeconds') ?? 0;
     const deadline = Date.now() + waitSeconds * 1000;
-    let visible = visibleMessages(queue);
-    while (visible.length === 0 && Date.now() < deadline) {
+    let received = receive(queue, max, visibility);
+    while (received.length === 0 && Date.now() < deadline) {
       await sleep(Math.min(50, deadline - Date.now()));
-      visible = visibleMessages(queue);
+      received = receive(queue, max, visibility);
     }
     const systemNames = names(body.MessageSystemAttributeNames ?? body.AttributeNames);
     const attributeNames = names(body.MessageAttributeNames);
-    const at = now();
-    const received = visible.slice(0, max).map((message) => {
-      message.receiveCount += 1;
-      message.firstReceivedAt ??= at;
-      message.visibleAt = at + visibility * 1000;
-      message.receiptHandle = `${message.messageId}#${randomUUID()}`;
-      issuedHandles.set(message.receiptHandle, message.messageId);
+    const messages = received.map((message) => {
       const system = selected(systemAttributes(message), systemNames);
       const custom = selected(message.attributes, attributeNames);
       return {
         MessageId: message.messageId,
         ReceiptHandle: message.receiptHandle,
-        MD5OfBody: md5(message.body),
+        MD5OfBody: message.md5OfBody,
         Body: message.body,
         ...(Object.keys(system).length > 0 ? { Attributes: system } : {}),
         ...(Object.keys(custom).length > 0
@@ -189,21 +227,36 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
           : {}),
       };
     });
-    return received.length > 0 ? { Messages: received } : {};
+    return messages.length > 0 ? { Messages: messages } : {};
+  }
+
+  /** Takes up to `max` visible messages in flight; redrives those received too often. */
+  function receive(queue: Queue, max: number, visibilitySeconds: number | undefined): StoredMessage[] {
+    const at = now();
+    const timeout =
+      visibilitySeconds ?? queue.settings.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS;
+    const redrive = queue.settings.deadLetter;
+    const out: StoredMessage[] = [];
+    for (const message of visibleMessages(queue)) {
+      if (out.length >= max) break;
+      if (redrive && message.receiveCount >= redrive.maxReceiveCount) {
+        queue.messages.splice(queue.messages.indexOf(message), 1);
+        queues.get(redrive.queue)?.messages.push({ ...message, visibleAt: at, receiptHandle: undefined });
+        continue;
+      }
+      message.receiveCount += 1;
+      message.firstReceivedAt ??= at;
+      message.visibleAt = at + timeout * 1000;
+      message.receiptHandle = `${message.messageId}#${randomUUID()}`;
+      issuedHandles.set(message.receiptHandle, message.messageId);
+      out.push(message);
+    }
+    return out;
   }
 
   function visibleMessages(queue: Queue): StoredMessage[] {
     const at = now();
     return queue.messages.filter((m) => m.visibleAt <= at);
-  }
-
-  function systemAttributes(message: StoredMessage): Record<string, string> {
-    return {
-      SenderId: 'AIDALOCALSTANDIN',
-      SentTimestamp: String(message.sentAt),
-      ApproximateReceiveCount: String(message.receiveCount),
-      ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
-    };
   }
 
   /** The message a receipt handle names, or why it names none (undefined: deleted already). */
@@ -278,7 +331,8 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
         queue.messages.filter((m) => m.visibleAt > at && m.receiveCount === 0).length,
       ),
       MessageRetentionPeriod: String(options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS),
-      VisibilityTimeout: String(DEFAULT_VISIBILITY_SECONDS),
+      VisibilityTimeout: String(queue.settings.visibilityTimeoutSeconds ?? DEFAULT_VISIBILITY_SECONDS),
+      DelaySeconds: String(queue.settings.delaySeconds ?? 0),
       QueueArn: `arn:aws:sqs:${region}:${account}:${queue.name}`,
     };
     return { Attributes: selected(all, names(body.AttributeNames)) };
@@ -323,17 +377,59 @@ export async function startSqsServer(options: SqsServerOptions): Promise<SqsServ
   }
 
   const server = await startHttpServer(handle);
+  const snapshot = (m: StoredMessage): SqsMessage => ({
+    messageId: m.messageId,
+    body: m.body,
+    attributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, v.StringValue])),
+    attributeTypes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, v.DataType])),
+    md5OfBody: m.md5OfBody,
+    sentAt: m.sentAt,
+    visibleAt: m.visibleAt,
+    receiveCount: m.receiveCount,
+    firstReceivedAt: m.firstReceivedAt,
+    receiptHandle: m.receiptHandle,
+  });
+  const known = (name: string): Queue => {
+    const queue = queues.get(name);
+    if (!queue) throw new Error(`the SQS stand-in has no queue "${name}"`);
+    return queue;
+  };
   return {
     url: server.url,
     queueUrl: (name) => `${server.url}/${account}/${name}`,
-    messages: (name) =>
-      (queues.get(name)?.messages ?? []).map((m) => ({
-        messageId: m.messageId,
-        body: m.body,
-        attributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, v.StringValue])),
-      })),
+    queueArn: (name) => `arn:aws:sqs:${region}:${account}:${name}`,
+    messages: (name) => (queues.get(name)?.messages ?? []).map(snapshot),
+    receiveDue: (name, max = MAX_RECEIVE) =>
+      receive(known(name), Math.min(max, MAX_RECEIVE), undefined).map(snapshot),
+    delete: (name, receiptHandle) => {
+      const queue = known(name);
+      const before = queue.messages.length;
+      try {
+        deleteOne(queue, receiptHandle);
+      } catch (error) {
+        if (error instanceof SqsError) return false;
+        throw error;
+      }
+      return queue.messages.length < before;
+    },
+    nextVisibleAt: (name) => {
+      const times = (queues.get(name)?.messages ?? []).map((m) => m.visibleAt);
+      return times.length === 0 ? undefined : Math.min(...times);
+    },
     failNext: (fault, opts) => faults.add(fault, opts),
     close: server.close,
+  };
+}
+
+/** The system attributes SQS returns (and Lambda's SQS event carries), as strings. */
+export function systemAttributes(
+  m: Pick<SqsMessage, 'sentAt' | 'receiveCount' | 'firstReceivedAt'>,
+): Record<string, string> {
+  return {
+    SenderId: 'AIDALOCALSTANDIN',
+    SentTimestamp: String(m.sentAt),
+    ApproximateReceiveCount: String(m.receiveCount),
+    ApproximateFirstReceiveTimestamp: String(m.firstReceivedAt ?? m.sentAt),
   };
 }
 

@@ -58,6 +58,8 @@ export interface AlarmDetails {
   alarmName: string;
   alarmArn: string | undefined;
   previousValue: AlarmStateValue;
+  /** `previousState.timestamp`: when the previous state began (orders events by event time). */
+  previousChangedAt: Date | undefined;
   value: AlarmStateValue;
   /** When the alarm entered ALARM: the state change itself, or the previous state's start when leaving ALARM. */
   enteredAlarmAt: Date | undefined;

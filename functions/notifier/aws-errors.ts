@@ -1,29 +1,33 @@
 /**
- * Is an AWS SDK v3 error worth retrying later? Throttling, server-side faults and network
- * failures are; validation, authorization and not-found errors are not (retrying would only
- * delay the event's arrival in the DLQ). Read from the SDK's own markers (`$retryable`,
- * `$fault`, HTTP status) rather than a list of every service's exception names.
+ * Is an AWS SDK v3 error worth retrying later? Throttling, transient faults (timeouts,
+ * 5xx, dropped connections) and server-side faults are; validation, authorization and
+ * not-found errors are not (retrying would only delay the event's arrival in the DLQ).
+ *
+ * The classification is the SDK's own (`@smithy/core/retry`, the same predicates the SDK's
+ * retry strategy uses; `@smithy/service-error-classification` is now a deprecated re-export
+ * of it), plus `$fault: 'server'` and the services' `*Throttling*` names that the SDK models
+ * without a retryable trait (SNS's `KMSThrottlingException`).
  */
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 
-const THROTTLE = /throttl|toomanyrequests|requestlimitexceeded|provisionedthroughputexceeded/i;
+type SdkError = Parameters<typeof isThrottlingError>[0];
 
 export function isTransientAwsError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const name = 'name' in error && typeof error.name === 'string' ? error.name : '';
-  if (THROTTLE.test(name)) return true;
-  if ('$retryable' in error && error.$retryable) return true;
-  if ('$fault' in error && error.$fault === 'server') return true;
-  const status = httpStatus(error);
-  if (status !== undefined) return status >= 500 || status === 429;
-  // No HTTP response at all: the request never got an answer (DNS, reset, timeout).
-  return name === 'TimeoutError' || name === 'AbortError' || 'code' in error || name === 'FetchError';
+  if (!isSdkShaped(error)) return false;
+  return (
+    isThrottlingAwsError(error) ||
+    isTransientError(error) ||
+    isServerError(error) ||
+    ('$fault' in error && error.$fault === 'server')
+  );
 }
 
-function httpStatus(error: object): number | undefined {
-  if (!('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+export function isThrottlingAwsError(error: unknown): boolean {
+  return isSdkShaped(error) && (isThrottlingError(error) || /Throttling/.test(error.name));
+}
+
+function isSdkShaped(error: unknown): error is SdkError & Error {
+  return error instanceof Error;
 }
 
 export function errorName(error: unknown): string {

@@ -45,6 +45,7 @@ const envSchema = z.object({
   SLACK_TOKEN_SECRET_ID: secretId,
   DEAD_LETTER_QUEUE_URL: queueUrl,
   EVENT_SOURCE_ACCOUNTS: accountList,
+  DEFERRAL_QUEUE_URL: z.optional(queueUrl),
   INCIDENT_EVENT_BUS_NAME: z.optional(busName),
   SLACK_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
   REOPEN_WINDOW_MINUTES: z.optional(wholeNumber(0, 24 * 60)),
@@ -58,6 +59,8 @@ export interface NotifierConfig {
   deadLetterQueueUrl: string;
   /** Accounts whose alarm, Insight and test events are ours; all others are ignored. */
   eventAccounts: string[];
+  /** Undefined: deliveries that must wait fail the invocation retryably instead of deferring. */
+  deferralQueueUrl: string | undefined;
   /** Undefined: no `Incident Updated` events are published. */
   incidentEventBusName: string | undefined;
   /** Undefined: the WebClient's default, the real Slack. */
@@ -76,6 +79,7 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
     slackTokenSecretId: parsed.SLACK_TOKEN_SECRET_ID,
     deadLetterQueueUrl: parsed.DEAD_LETTER_QUEUE_URL,
     eventAccounts: parsed.EVENT_SOURCE_ACCOUNTS.split(','),
+    deferralQueueUrl: parsed.DEFERRAL_QUEUE_URL,
     incidentEventBusName: parsed.INCIDENT_EVENT_BUS_NAME,
     slackApiUrl: parsed.SLACK_API_URL,
     reopenWindowMs: (parsed.REOPEN_WINDOW_MINUTES ?? DEFAULT_REOPEN_WINDOW_MINUTES) * 60_000,

@@ -1,31 +1,58 @@
 /**
- * Slack delivery for one event: one thread per incident.
+ * Slack delivery: one thread per incident.
  *
- * - The thread root is per incident. Whichever firing event of the incident claims it first
- *   posts its page as the root; the root's channel id, ts and event id are kept in its
- *   delivery record (the id from the post response: `chat.update` takes ids only).
- * - Every other event replies in the thread; a resolution (or a reopen) also rewrites the
- *   root, so the channel shows the incident's current state without opening the thread.
- * - A twin (or another event of the same incident) that finds the root claimed but not yet
- *   posted waits for it within the budget rather than replying into nothing.
+ * - The thread root is per incident, claimed in the delivery log. Whichever event of the
+ *   incident claims it first posts the root, with message metadata naming the incident
+ *   (`uia_incident_root`, `incident_id`). Its delivery record keeps the channel id, ts, the
+ *   event whose page it is, and that page (root-view.ts) for later rewrites.
+ * - Every other event replies in the thread (one claimed reply per event).
+ * - The root is rewritten, whenever it shows an older state of the incident than the item
+ *   does (the incident's span version), by `syncRoot`: writers take turns on a lease, and the
+ *   record says `syncing` before the call and `done` after, so a rewrite killed half-way is
+ *   redone by the next one. So the root always ends showing the latest state.
  *
- * Each step is its own delivery record, so a retry after a partial failure (root updated,
- * reply failed) redoes only the failed step. Steps fail independently; the worst failure
- * (retryable over permanent) is thrown after the others ran.
+ * Crash safety of the root (the retry must never post a second one):
+ *
+ * | the retry finds the root claim                  | it                                         |
+ * |-------------------------------------------------|--------------------------------------------|
+ * | `sent`                                          | uses the recorded root                     |
+ * | `sending`, lease running (a live twin)          | waits for it (delivery-claim.ts)           |
+ * | `sending`, lease over (the holder died; it may  | looks in the channel's history for a post  |
+ * | have posted before dying)                       | carrying this incident's metadata; adopts  |
+ * |                                                 | the earliest, posts only if there is none  |
+ *
+ * If a second root ever exists anyway (the history lookup failed, or two holders raced), the
+ * later one is rewritten to point at the real thread (templates/slack-duplicate-root.ts),
+ * never left showing FIRING.
+ *
+ * Steps fail independently; the worst failure (retryable over permanent) is thrown after
+ * the others ran.
  */
 import { z } from 'zod';
+import type { Rule } from '../../rules/schema';
+import { renderDuplicateRoot } from '../../templates/slack-duplicate-root';
 import type { SlackMessage } from '../../templates/slack-alert';
 import type { Incident } from '../shared/incidents/model';
-import type { IncidentStore } from '../shared/incidents/store';
+import type { Deliveries, IncidentRecords } from '../shared/incidents/types';
 import type { Budget } from './budget';
-import { sendOnce } from './delivery-claim';
+import { sendOnce, withLease, type ClaimDeps, type SendBound } from './delivery-claim';
 import { PermanentError, RetryableError } from './errors';
 import { deliveryKeys, type SlackPlan } from './plan-deliveries';
-import type { NotifierLogger, Sleep } from './ports';
+import type { Clock, NotifierLogger } from './ports';
+import { decodeSnapshot, encodeSnapshot, renderRoot, type RootSnapshot } from './root-view';
 import type { SlackApi } from './slack-api';
 
-/** How often a waiting twin looks for the root another invocation is posting. */
-export const ROOT_POLL_MS = 250;
+/** Metadata event type every root carries. */
+export const ROOT_EVENT_TYPE = 'uia_incident_root';
+/** Per HTTP request (slack-api.ts `requestTimeoutMs`). */
+export const SLACK_REQUEST_TIMEOUT_MS = 10_000;
+/** One Slack step: 15 s of retries and waits, plus its last request. Lease: 30 s. */
+export const SLACK_SEND: SendBound = { maxMs: 15_000 + SLACK_REQUEST_TIMEOUT_MS };
+/** How far before the dead holder's claim the history lookup starts. */
+const LOOKUP_SLACK_MS = 10 * 60_000;
+
+const rootKey = deliveryKeys.threadRoot;
+const syncKey = { eventKey: 'incident', channel: 'slack-root-sync' };
 
 export interface ThreadRoot {
   /** Channel id. */
@@ -39,30 +66,40 @@ const rootSchema = z.object({
   channel: z.string().min(1),
   ts: z.string().min(1),
   eventId: z.string().min(1),
+  snapshot: z.string().optional(),
+  renderedVersion: z.string().optional(),
+  /** What the root shows (state and span): a newer version that shows the same is skipped. */
+  renderedView: z.string().optional(),
+  syncState: z.enum(['syncing', 'done']).optional(),
 });
+type RootRecord = z.infer<typeof rootSchema>;
+
+/** This event's page: enrichment and rendering happen on first use only. */
+export interface EventPage {
+  snapshot: RootSnapshot;
+  slack: SlackMessage;
+}
 
 export interface SlackDeliveryInput {
   plan: SlackPlan;
-  incident: Pick<Incident, 'id' | 'slack'>;
+  incident: Incident;
+  rule: Rule;
   eventId: string;
-  /** This event's page (enrichment and rendering happen on first use only). */
-  page: () => Promise<SlackMessage>;
-  /** The root as it should read now: resolved with the incident's duration, or firing again. */
-  rootPage: () => Promise<SlackMessage>;
+  page: () => Promise<EventPage>;
 }
 
 export interface SlackDeliveryDeps {
-  store: Pick<
-    IncidentStore,
-    'claimDelivery' | 'completeDelivery' | 'releaseDelivery' | 'delivery' | 'setSlackRoot'
-  >;
+  deliveries: Deliveries;
+  incidents: Pick<IncidentRecords, 'get' | 'setSlackRoot'>;
   slack: SlackApi;
+  claims: ClaimDeps;
   budget: Budget;
-  sleep: Sleep;
+  now: Clock;
   logger: NotifierLogger;
+  samplingRate?: number | undefined;
 }
 
-export type SlackStep = 'root' | 'root-update' | 'reply';
+export type SlackStep = 'root' | 'reply';
 
 export interface SlackDeliveryResult {
   root: ThreadRoot | undefined;
@@ -83,85 +120,209 @@ export async function deliverSlack(
     deps.logger.info('no Slack thread for this incident; nothing to reply to', { incidentId: incident.id });
     return { root, sent: [] };
   }
-  if (!incident.slack) await deps.store.setSlackRoot(incident.id, { channel: root.channel, rootTs: root.ts });
+  if (!incident.slack)
+    await deps.incidents.setSlackRoot(incident.id, { channel: root.channel, rootTs: root.ts });
+  const sent: SlackStep[] = 'posted' in found && found.posted ? ['root'] : [];
   // This event's page is the root (posted now or by a twin): there is nothing more to say.
-  if (root.eventId === eventId) return { root, sent: 'posted' in found ? ['root'] : [] };
+  if (root.eventId === eventId || !plan.reply) return { root, sent };
 
-  const sent: SlackStep[] = [];
-  const failures: unknown[] = [];
-  const step = async (
-    name: SlackStep,
-    key: { eventKey: string; channel: string },
-    send: () => Promise<void>,
-  ) => {
-    try {
-      const outcome = await sendOnce(deps.store, incident.id, key, deps.budget, async () => {
-        await send();
-        return {};
-      });
-      if (outcome === 'sent') sent.push(name);
-    } catch (error) {
-      failures.push(error);
-    }
-  };
-  const callOptions = { budget: deps.budget };
-  if (plan.updateRoot) {
-    await step('root-update', deliveryKeys.rootUpdate(eventId), async () =>
-      deps.slack.update({ channel: root.channel, ts: root.ts, ...(await input.rootPage()) }, callOptions),
-    );
-  }
-  if (plan.reply) {
-    await step('reply', deliveryKeys.reply(eventId), async () => {
-      await deps.slack.post(
-        { channel: root.channel, threadTs: root.ts, ...(await input.page()) },
-        callOptions,
+  const outcome = await sendOnce(
+    deps.claims,
+    { incidentId: incident.id, key: deliveryKeys.reply(eventId), bound: SLACK_SEND, budget: deps.budget },
+    async ({ budget }) => {
+      const res = await deps.slack.post(
+        { channel: root.channel, threadTs: root.ts, ...(await input.page()).slack },
+        { budget },
       );
-    });
-  }
-  const worst = failures.find((e) => e instanceof RetryableError) ?? failures[0];
-  if (worst !== undefined) throw worst;
+      return { ts: res.ts };
+    },
+  );
+  if (outcome !== 'already-sent') sent.push('reply');
   return { root, sent };
 }
 
-/** The thread root, posted by this event if nobody has; waits for a twin that is posting it. */
+/** The thread root, posted by this event unless someone already did (see the table above). */
 async function ensureRoot(
   input: SlackDeliveryInput,
   deps: SlackDeliveryDeps,
 ): Promise<{ root: ThreadRoot; posted?: true }> {
   const { plan, incident, eventId } = input;
-  for (;;) {
-    let posted: ThreadRoot | undefined;
-    const outcome = await sendOnce(
-      deps.store,
-      incident.id,
-      deliveryKeys.threadRoot,
-      deps.budget,
-      async () => {
-        const message = await input.page();
-        const res = await deps.slack.post({ channel: plan.channel, ...message }, { budget: deps.budget });
-        posted = { channel: res.channel, ts: res.ts, eventId };
-        return { ...posted };
-      },
-    );
-    if (outcome === 'sent' && posted) return { root: posted, posted: true };
-    if (outcome === 'already-sent') {
-      const root = await currentRoot(incident.id, deps);
-      if (root) return { root };
-      throw new PermanentError(`incident ${incident.id}: thread root marked sent without channel and ts`);
-    }
-    if (deps.budget.remainingMs() <= ROOT_POLL_MS) {
-      throw new RetryableError(
-        `incident ${incident.id}: another invocation is still posting the thread root`,
+  let posted: ThreadRoot | undefined;
+  let adopted = false;
+  const outcome = await sendOnce(
+    deps.claims,
+    { incidentId: incident.id, key: rootKey, bound: SLACK_SEND, budget: deps.budget },
+    async ({ budget, takeover, previous }) => {
+      const page = await input.page();
+      const snapshot = encodeSnapshot(page.snapshot);
+      if (takeover) {
+        const earlier = await earlierRoot(input, deps, previous?.leaseUntil, budget);
+        if (earlier) {
+          adopted = true;
+          // Its page is not ours to know: record ours, and let the sync rewrite it to match.
+          return { ...earlier, eventId, snapshot, renderedVersion: '0', renderedView: '', syncState: 'done' };
+        }
+      }
+      const message = renderRoot(page.snapshot, incident, input.rule, renderOptions(deps));
+      const res = await deps.slack.post(
+        {
+          channel: plan.channel,
+          ...message,
+          metadata: { eventType: ROOT_EVENT_TYPE, payload: { incident_id: incident.id } },
+        },
+        { budget },
       );
-    }
-    await deps.sleep(ROOT_POLL_MS);
-  }
+      posted = { channel: res.channel, ts: res.ts, eventId };
+      return {
+        ...posted,
+        snapshot,
+        renderedVersion: String(incident.spanVersion ?? 0),
+        renderedView: viewOf(incident),
+        syncState: 'done',
+      };
+    },
+  );
+  const recorded = await currentRoot(incident.id, deps);
+  if (outcome === 'sent' && recorded) return adopted ? { root: recorded } : { root: recorded, posted: true };
+  if (!recorded)
+    throw new PermanentError(`incident ${incident.id}: thread root marked sent without channel and ts`);
+  // We posted, but another holder's root was recorded first: ours points at theirs.
+  if (outcome === 'raced' && posted) await pointAtThread(posted, recorded, incident, deps);
+  return { root: recorded };
 }
 
-async function currentRoot(incidentId: string, deps: SlackDeliveryDeps): Promise<ThreadRoot | undefined> {
-  const key = deliveryKeys.threadRoot;
-  const record = await deps.store.delivery(incidentId, key.eventKey, key.channel);
+/** A root an earlier (dead) holder posted: found by its metadata; extras point at the first. */
+async function earlierRoot(
+  input: SlackDeliveryInput,
+  deps: SlackDeliveryDeps,
+  claimedUntil: number | undefined,
+  budget: Budget,
+): Promise<{ channel: string; ts: string } | undefined> {
+  const configured = input.plan.channel;
+  const channel = /^[CG][A-Z0-9]+$/.test(configured)
+    ? configured
+    : await deps.slack.channelId(configured, { budget });
+  if (channel === undefined) {
+    deps.logger.warn('cannot find the channel to look for an earlier root; posting', {
+      incidentId: input.incident.id,
+      channel: configured,
+    });
+    return undefined;
+  }
+  const since = (claimedUntil ?? deps.now().getTime()) - SLACK_SEND.maxMs - LOOKUP_SLACK_MS;
+  const oldest = `${Math.floor(Math.min(since, Date.parse(input.incident.firstFiredAt)) / 1000)}.000000`;
+  const posts = (
+    await deps.slack.findPosted({ channel, oldest, eventType: ROOT_EVENT_TYPE }, { budget })
+  ).filter((p) => p.payload.incident_id === input.incident.id);
+  const [first, ...extras] = posts;
+  if (!first) return undefined;
+  deps.logger.warn('found the root an earlier attempt posted; not posting another', {
+    incidentId: input.incident.id,
+    ts: first.ts,
+    extras: extras.length,
+  });
+  const real = { channel, ts: first.ts };
+  for (const extra of extras) await pointAtThread({ channel, ts: extra.ts }, real, input.incident, deps);
+  return real;
+}
+
+async function pointAtThread(
+  duplicate: { channel: string; ts: string },
+  real: { channel: string; ts: string },
+  incident: Pick<Incident, 'id' | 'title' | 'test'>,
+  deps: SlackDeliveryDeps,
+): Promise<void> {
+  deps.logger.warn('second thread root for one incident: pointing it at the real thread', {
+    incidentId: incident.id,
+    duplicate: duplicate.ts,
+    real: real.ts,
+  });
+  await deps.slack.update(
+    {
+      channel: duplicate.channel,
+      ts: duplicate.ts,
+      ...renderDuplicateRoot({ title: incident.title, test: incident.test, ...real }),
+    },
+    { budget: deps.budget },
+  );
+}
+
+export async function currentRoot(
+  incidentId: string,
+  deps: Pick<SlackDeliveryDeps, 'deliveries'>,
+): Promise<ThreadRoot | undefined> {
+  const record = await rootRecord(incidentId, deps);
+  return record ? { channel: record.channel, ts: record.ts, eventId: record.eventId } : undefined;
+}
+
+async function rootRecord(
+  incidentId: string,
+  deps: Pick<SlackDeliveryDeps, 'deliveries'>,
+): Promise<RootRecord | undefined> {
+  const record = await deps.deliveries.get(incidentId, rootKey);
   if (record?.status !== 'sent') return undefined;
   const parsed = rootSchema.safeParse(record.detail);
   return parsed.success ? parsed.data : undefined;
+}
+
+export type RootSync = 'no-root' | 'current' | 'updated';
+
+/**
+ * Rewrites the incident's root to its current state if it shows an older one. Writers take
+ * turns (a lease per root); `syncing` is recorded before the Slack call so a rewrite killed
+ * half-way is redone.
+ */
+export async function syncRoot(incidentId: string, rule: Rule, deps: SlackDeliveryDeps): Promise<RootSync> {
+  const first = await rootRecord(incidentId, deps);
+  if (!first?.snapshot) return 'no-root';
+  const incident = await deps.incidents.get(incidentId);
+  if (!incident || isCurrent(first, incident)) return 'current';
+  return withLease(
+    deps.claims,
+    { incidentId, key: syncKey, bound: SLACK_SEND, budget: deps.budget },
+    async (budget) => {
+      let result: RootSync = 'current';
+      for (let pass = 0; pass < 3; pass++) {
+        const record = await rootRecord(incidentId, deps);
+        const latest = await deps.incidents.get(incidentId);
+        if (!record?.snapshot || !latest || isCurrent(record, latest)) return result;
+        const version = String(latest.spanVersion ?? 0);
+        const view = viewOf(latest);
+        await mark(incidentId, { syncState: 'syncing', renderedVersion: version, renderedView: view }, deps);
+        const message = renderRoot(decodeSnapshot(record.snapshot), latest, rule, renderOptions(deps));
+        await deps.slack.update({ channel: record.channel, ts: record.ts, ...message }, { budget });
+        await mark(incidentId, { syncState: 'done', renderedVersion: version, renderedView: view }, deps);
+        result = 'updated';
+      }
+      return result;
+    },
+  );
+}
+
+function isCurrent(record: RootRecord, incident: Incident): boolean {
+  if (record.syncState === 'syncing') return false;
+  return (
+    Number(record.renderedVersion ?? 0) >= (incident.spanVersion ?? 0) ||
+    record.renderedView === viewOf(incident)
+  );
+}
+
+/** The part of an incident the root shows: an attach that changes none of it rewrites nothing. */
+export function viewOf(incident: Pick<Incident, 'state' | 'firstFiredAt' | 'resolvedAt'>): string {
+  return `${incident.state}|${incident.firstFiredAt}|${incident.resolvedAt ?? ''}`;
+}
+
+async function mark(
+  incidentId: string,
+  detail: Record<string, string>,
+  deps: Pick<SlackDeliveryDeps, 'deliveries'>,
+) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await deps.deliveries.annotate(incidentId, rootKey, detail, () => true)) return;
+  }
+  throw new RetryableError(`incident ${incidentId}: the root record kept changing`);
+}
+
+function renderOptions(deps: Pick<SlackDeliveryDeps, 'now' | 'samplingRate'>) {
+  return { now: deps.now(), samplingRate: deps.samplingRate };
 }

@@ -7,8 +7,9 @@
  * - TimeRangeType `Event` (trace update time): X-Ray returns traces active in the window
  *   regardless of when they began, so a long request that faulted inside the window counts
  *   even if it started before it. `TraceId` (start time) would drop those.
- * - Throttling (ThrottledException / HTTP 429): exponential backoff with equal jitter
- *   (half fixed, half random, so each wait makes progress), never sleeping past the budget.
+ * - Throttling (the SDK's own classification: ThrottledException, HTTP 429, …): the shared
+ *   retry loop (functions/shared/retry.ts), exponential backoff with equal jitter, never
+ *   sleeping past the budget.
  *   Give this an XRayClient with `maxAttempts: 1`: the SDK's own retries would spend the
  *   budget without this loop knowing.
  * - Each request carries an abort signal for the budget that is left, so one slow call
@@ -26,12 +27,20 @@ import type { Rule } from '../../rules/schema';
 import { addSummaries, createAggregation, topUsers, totals, type Aggregation } from './aggregate';
 import type { Alert } from './alert';
 import type { Enrichment, TraceQuery } from './enrichment';
+import { RetryGaveUp, withRetry } from '../shared/retry';
+import { isThrottlingAwsError } from './aws-errors';
 import type { Clock, NotifierLogger, Random, Sleep } from './ports';
 import { enrichmentFilter } from './query-filter';
 import { queryWindow } from './query-window';
 
 export const BACKOFF_BASE_MS = 100;
 export const BACKOFF_MAX_MS = 2_000;
+/** Throttling is bounded by the time budget alone: exponential from 100 ms, capped at 2 s. */
+const XRAY_BACKOFF = {
+  baseMs: BACKOFF_BASE_MS,
+  maxMs: BACKOFF_MAX_MS,
+  maxAttempts: Number.POSITIVE_INFINITY,
+};
 
 export interface EnrichDeps {
   /** Only `send` is used; pass an XRayClient built with `maxAttempts: 1`. */
@@ -68,7 +77,6 @@ export async function enrich(input: EnrichInput, deps: EnrichDeps): Promise<Enri
   let token = input.resume?.token;
   let pages = 0;
   let tracesProcessed = 0;
-  let throttledAttempts = 0;
   let stop: Stop | undefined;
 
   while (stop === undefined) {
@@ -86,18 +94,29 @@ export async function enrich(input: EnrichInput, deps: EnrichDeps): Promise<Enri
       break;
     }
     try {
-      const page = await deps.xray.send(
-        new GetTraceSummariesCommand({
-          StartTime: query.startTime,
-          EndTime: query.endTime,
-          TimeRangeType: query.timeRangeType,
-          FilterExpression: query.filterExpression,
-          NextToken: token,
-        }),
-        { abortSignal: abortAfter(remaining) },
+      const page = await withRetry(
+        () =>
+          deps.xray.send(
+            new GetTraceSummariesCommand({
+              StartTime: query.startTime,
+              EndTime: query.endTime,
+              TimeRangeType: query.timeRangeType,
+              FilterExpression: query.filterExpression,
+              NextToken: token,
+            }),
+            { abortSignal: abortAfter(Math.max(1, deadlineMs - deps.now().getTime())) },
+          ),
+        {
+          policy: XRAY_BACKOFF,
+          classify: (error) => ({ retry: !isAbort(error) && isThrottlingAwsError(error) }),
+          budget: { remainingMs: () => deadlineMs - deps.now().getTime() },
+          sleep: deps.sleep,
+          random: deps.random,
+          onRetry: ({ waitMs, attempt }) =>
+            deps.logger.info('GetTraceSummaries throttled; backing off', { delayMs: waitMs, attempt }),
+        },
       );
       pages++;
-      throttledAttempts = 0;
       addSummaries(agg, page.TraceSummaries ?? []);
       tracesProcessed += page.TracesProcessedCount ?? 0;
       token = page.NextToken || undefined;
@@ -105,20 +124,11 @@ export async function enrich(input: EnrichInput, deps: EnrichDeps): Promise<Enri
     } catch (error) {
       if (isAbort(error)) {
         stop = partial(budgetReason(settings.timeBudgetMs, pages), token);
-      } else if (isThrottle(error)) {
-        const delay = backoffDelay(throttledAttempts++, deps.random);
-        if (deps.now().getTime() + delay >= deadlineMs) {
-          stop = partial(
-            `X-Ray throttled GetTraceSummaries until the time budget (${settings.timeBudgetMs} ms) ran out, after ${pluralPages(pages)}`,
-            token,
-          );
-        } else {
-          deps.logger.info('GetTraceSummaries throttled; backing off', {
-            delayMs: delay,
-            attempt: throttledAttempts,
-          });
-          await deps.sleep(delay);
-        }
+      } else if (error instanceof RetryGaveUp) {
+        stop = partial(
+          `X-Ray throttled GetTraceSummaries until the time budget (${settings.timeBudgetMs} ms) ran out, after ${pluralPages(pages)}`,
+          token,
+        );
       } else {
         const reason = `X-Ray GetTraceSummaries failed: ${describeError(error)}`;
         deps.logger.error('enrichment stopped by an X-Ray error', { reason, pages, error });
@@ -150,12 +160,6 @@ export function buildQuery(alert: Alert, rule: Pick<Rule, 'group' | 'alarm'>, no
     filterExpression: enrichmentFilter(alert, rule),
     timeRangeType: 'Event',
   };
-}
-
-/** Exponential (base 100 ms, capped at 2 s) with equal jitter: [d/2, d). */
-export function backoffDelay(attempt: number, random: Random): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** attempt);
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
 function partial(reason: string, token: string | undefined): Stop {
@@ -194,23 +198,6 @@ function errorName(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'name' in error && typeof error.name === 'string'
     ? error.name
     : undefined;
-}
-
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return undefined;
-  const metadata = error.$metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return undefined;
-  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
-}
-
-export function isThrottle(error: unknown): boolean {
-  const name = errorName(error);
-  return (
-    name === 'ThrottledException' ||
-    name === 'ThrottlingException' ||
-    name === 'TooManyRequestsException' ||
-    httpStatus(error) === 429
-  );
 }
 
 function isAbort(error: unknown): boolean {

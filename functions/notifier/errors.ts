@@ -7,6 +7,11 @@
 
 export interface NotifierErrorOptions {
   cause?: unknown;
+  /**
+   * The dependency said how long to wait (Slack's Retry-After) or the backoff that did not fit:
+   * what deferral (defer.ts) needs to schedule the retry.
+   */
+  retryAfterMs?: number;
 }
 
 /** An event of ours that can never be processed. Goes to the DLQ with `reason`; never retried. */
@@ -25,10 +30,12 @@ export class PermanentError extends Error {
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';
   readonly reason: string;
+  readonly retryAfterMs: number | undefined;
 
   constructor(reason: string, options: NotifierErrorOptions = {}) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = reason;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -7,11 +7,11 @@
  * logged and swallowed (an invocation must not fail, and re-page, for a footnote).
  */
 import type { Rule } from '../../rules/schema';
-import type { IncidentStore } from '../shared/incidents/store';
+import type { IncidentRecords } from '../shared/incidents/types';
 import type { Alert } from './alert';
 import type { Budget } from './budget';
-import { sendOnce } from './delivery-claim';
-import type { ThreadRoot } from './deliver-slack';
+import { sendOnce, type ClaimDeps } from './delivery-claim';
+import { SLACK_SEND, type ThreadRoot } from './deliver-slack';
 import { enrich, type EnrichDeps } from './enrich';
 import type { Enrichment } from './enrichment';
 import { renderFollowUp } from '../../templates/slack-follow-up';
@@ -36,7 +36,8 @@ export interface FollowUpInput {
 
 export interface FollowUpDeps {
   enrich: EnrichDeps;
-  store: Pick<IncidentStore, 'claimDelivery' | 'completeDelivery' | 'releaseDelivery' | 'updateImpact'>;
+  incidents: Pick<IncidentRecords, 'updateImpact'>;
+  claims: ClaimDeps;
   slack: SlackApi;
   budget: Budget;
 }
@@ -58,23 +59,26 @@ export async function postFollowUp(input: FollowUpInput, deps: FollowUpDeps): Pr
       deps.enrich,
     );
     if (more.status === 'failed' || more.totalTraces === 0) return 'nothing-new';
-    await deps.store.updateImpact(input.incidentId, combinedImpact(page, more), usernamesOf(more));
+    await deps.incidents.updateImpact(input.incidentId, combinedImpact(page, more), usernamesOf(more));
     const shown = new Set(page.users.map((u) => u.username));
     const message = renderFollowUp(more, shown, input.alert.kind === 'test');
     const outcome = await sendOnce(
-      deps.store,
-      input.incidentId,
-      deliveryKeys.followUp(input.alert.eventId),
-      deps.budget,
-      async () => {
+      deps.claims,
+      {
+        incidentId: input.incidentId,
+        key: deliveryKeys.followUp(input.alert.eventId),
+        bound: SLACK_SEND,
+        budget: deps.budget,
+      },
+      async ({ budget }) => {
         const res = await deps.slack.post(
           { channel: input.root.channel, threadTs: input.root.ts, ...message },
-          { budget: deps.budget },
+          { budget },
         );
         return { ts: res.ts };
       },
     );
-    return outcome === 'sent' ? 'posted' : 'duplicate';
+    return outcome === 'already-sent' ? 'duplicate' : 'posted';
   } catch (error) {
     deps.enrich.logger.warn('enrichment follow-up failed; the page stays marked partial', {
       incidentId: input.incidentId,

@@ -1,5 +1,6 @@
 /**
- * Lambda entry point of the notifier (EventBridge → asynchronous invoke). Wiring only:
+ * Lambda entry point of the notifier (EventBridge → asynchronous invoke, and the deferral
+ * queue's SQS event source mapping). Wiring only:
  * configuration, clients and the logger are built once per container; the work is
  * `handleEvent` (handle-event.ts) → `processEvent` (process-event.ts).
  *
@@ -12,6 +13,8 @@
  * | `SLACK_TOKEN_SECRET_ID`         | yes      | Secrets Manager name/ARN holding the bot token (the id only)  |
  * | `DEAD_LETTER_QUEUE_URL`         | yes      | SQS queue for events that fail permanently (with the reason)  |
  * | `EVENT_SOURCE_ACCOUNTS`         | yes      | accounts whose events are ours, comma-separated (own first)   |
+ * | `DEFERRAL_QUEUE_URL`            | no       | SQS delay queue for deliveries that must wait (defer.ts);     |
+ * |                                 |          | unset: such waits fail the invocation retryably               |
  * | `INCIDENT_EVENT_BUS_NAME`       | no       | bus for `Incident Updated` events; unset: none are published  |
  * | `SLACK_API_URL`                 | no       | WebClient `slackApiUrl` (local Slack stand-in); unset: Slack  |
  * | `REOPEN_WINDOW_MINUTES`         | no       | resolved incident reopens if re-fired within it (default 15)  |
@@ -36,12 +39,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { ruleSet } from '../../rules';
 import { effectiveSamplingRate } from '../../rules/sampling-rate';
-import { createEventBindings } from '../shared/incidents/event-bindings';
 import { createIncidentStore } from '../shared/incidents/store';
 import { createLogger } from '../shared/logger';
 import { tracingFromEnv } from '../shared/tracing';
 import { loadNotifierConfig } from './config';
-import { handleEvent, type HandleDeps, type HandleResult, type InvocationContext } from './handle-event';
+import type { SQSBatchResponse } from 'aws-lambda';
+import {
+  handleDeferredBatch,
+  handleEvent,
+  isSqsEvent,
+  type HandleDeps,
+  type HandleResult,
+  type InvocationContext,
+} from './handle-event';
 import { realSleep } from './ports';
 import { createSlackApi } from './slack-api';
 import { createSlackTokenSource } from './slack-token';
@@ -74,7 +84,6 @@ async function notifierRuntime(): Promise<HandleDeps> {
       maxPerRulePerHour: ruleSet.testAlerts.maxPerRulePerHour,
     }),
     store: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
-    bindings: createEventBindings({ doc, tableName: config.tableName, now: clock }),
     slack: createSlackApi({
       token: createSlackTokenSource({
         provider: secrets,
@@ -97,6 +106,7 @@ async function notifierRuntime(): Promise<HandleDeps> {
           },
     sqs: tracing.captureClient(new SQSClient({})),
     deadLetterQueueUrl: config.deadLetterQueueUrl,
+    deferralQueueUrl: config.deferralQueueUrl,
     reopenWindowMs: config.reopenWindowMs,
     // One attempt per call: the SDK's own retries would spend the enrichment budget unseen.
     xray: tracing.captureClient(new XRayClient({ maxAttempts: 1 })),
@@ -113,6 +123,11 @@ const ready = notifierRuntime();
 // Init errors surface on the invocation (logged, counted as errors), not as an unhandled rejection.
 ready.catch(() => undefined);
 
-export async function handler(event: unknown, context: InvocationContext): Promise<HandleResult> {
-  return handleEvent(event, context, await ready);
+/** EventBridge (async invoke) events, and the deferral queue's SQS batches. */
+export async function handler(
+  event: unknown,
+  context: InvocationContext,
+): Promise<HandleResult | SQSBatchResponse> {
+  const deps = await ready;
+  return isSqsEvent(event) ? handleDeferredBatch(event, context, deps) : handleEvent(event, context, deps);
 }

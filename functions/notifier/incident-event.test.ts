@@ -80,11 +80,12 @@ describe('Incident Updated event', () => {
 
   it('is published for changes of the incident, not for notes or no-ops', () => {
     expect(
-      ['opened', 'attached', 'reopened', 'resolved', 'still-open'].every((c) =>
+      ['opened', 'attached', 'reopened', 'resolved', 'still-open', 'corrected'].every((c) =>
         isPublishedChange(c as never),
       ),
     ).toBe(true);
     expect(isPublishedChange('noted')).toBe(false);
     expect(isPublishedChange('already-resolved')).toBe(false);
+    expect(isPublishedChange('stale')).toBe(false);
   });
 });

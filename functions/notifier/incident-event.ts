@@ -17,8 +17,18 @@ export const INCIDENT_EVENT_SCHEMA_VERSION = 1;
 /** Keeps the entry far below EventBridge's 256 KB even with long names. */
 export const MAX_SHARED_USERNAMES = 500;
 
-/** Changes that produce an event: the incident's record changed. */
-export const PUBLISHED_CHANGES = ['opened', 'attached', 'reopened', 'resolved', 'still-open'] as const;
+/**
+ * Changes that produce an event: the incident's record changed. `corrected`: a late event
+ * moved when the incident started or ended, nothing else.
+ */
+export const PUBLISHED_CHANGES = [
+  'opened',
+  'attached',
+  'reopened',
+  'resolved',
+  'still-open',
+  'corrected',
+] as const;
 export type PublishedChange = (typeof PUBLISHED_CHANGES)[number];
 
 const iso = z.iso.datetime();

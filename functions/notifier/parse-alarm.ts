@@ -85,6 +85,7 @@ export function parseAlarm(envelope: Envelope, ctx: ParseContext): ParseResult {
         alarmName,
         alarmArn: envelope.resources.find((arn) => alarmNameFromArn(arn) === alarmName),
         previousValue: previous?.value ?? 'INSUFFICIENT_DATA',
+        previousChangedAt: previous?.timestamp,
         value: current.value,
         enteredAlarmAt: leavingAlarm ? previous.timestamp : enteredAlarmAt,
         description: detail.configuration?.description,

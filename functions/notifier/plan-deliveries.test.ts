@@ -18,13 +18,16 @@ const input = (over: Partial<PlanInput>): PlanInput => ({
 });
 
 describe('planDeliveries', () => {
+  // Root rewrites are no longer planned per event: every changed incident's root is synced.
   it.each([
-    ['firing', 'opened', { ensureRoot: true, reply: true, updateRoot: undefined }, true],
-    ['updated', 'attached', { ensureRoot: true, reply: true, updateRoot: undefined }, true],
-    ['firing', 'reopened', { ensureRoot: true, reply: true, updateRoot: 'firing' }, true],
-    ['resolved', 'resolved', { ensureRoot: false, reply: true, updateRoot: 'resolved' }, false],
-    ['resolved', 'still-open', { ensureRoot: false, reply: true, updateRoot: undefined }, false],
-    ['insufficient_data', 'noted', { ensureRoot: false, reply: true, updateRoot: undefined }, false],
+    ['firing', 'opened', { ensureRoot: true, reply: true }, true],
+    ['updated', 'attached', { ensureRoot: true, reply: true }, true],
+    ['firing', 'reopened', { ensureRoot: true, reply: true }, true],
+    ['resolved', 'opened-resolved', { ensureRoot: true, reply: false }, true],
+    ['firing', 'opened-resolved', { ensureRoot: true, reply: false }, true],
+    ['resolved', 'resolved', { ensureRoot: false, reply: true }, false],
+    ['resolved', 'still-open', { ensureRoot: false, reply: true }, false],
+    ['insufficient_data', 'noted', { ensureRoot: false, reply: true }, false],
   ] as const)('%s / %s → Slack %o, email %s', (state, change, slack, email) => {
     expect(planDeliveries(input({ state, change }))).toEqual({
       silence: undefined,
@@ -33,13 +36,16 @@ describe('planDeliveries', () => {
     });
   });
 
-  it.each(['already-resolved', 'no-incident'] as const)('sends nothing for %s', (change) => {
-    expect(planDeliveries(input({ state: 'resolved', change }))).toEqual({
-      silence: undefined,
-      slack: undefined,
-      email: false,
-    });
-  });
+  it.each(['already-resolved', 'no-incident', 'stale', 'corrected'] as const)(
+    'sends nothing for %s',
+    (change) => {
+      expect(planDeliveries(input({ state: 'resolved', change }))).toEqual({
+        silence: undefined,
+        slack: undefined,
+        email: false,
+      });
+    },
+  );
 
   it('mails only rules routed `immediate`; digest rules are left to the digest', () => {
     const digestRule = { ...rule, routes: { slack: 'shop-alerts', email: 'digest' as const } };

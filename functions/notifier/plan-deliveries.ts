@@ -3,36 +3,38 @@
  * no I/O, so every routing decision is a table test. Like Alertmanager's notify pipeline, the
  * decision (silenced? which receivers? which message?) is separate from the sending.
  *
- * | alert state               | incident change              | Slack                                    | email |
- * |---------------------------|------------------------------|------------------------------------------|-------|
- * | firing / updated          | opened, attached             | root (if the incident has none) + reply  | once  |
- * | firing / updated          | reopened                     | reply, root rewritten back to firing     | once  |
- * | resolved                  | resolved                     | reply, root rewritten to resolved        | no    |
- * | resolved                  | still-open (other source on) | reply                                    | no    |
- * | insufficient_data         | noted (incident open)        | reply                                    | no    |
- * | anything                  | no-incident/already-resolved | nothing                                  | no    |
- * | any, rule silenced at the event time                     | nothing (recorded only)                  | no    |
+ * | alert state      | incident change (decide.ts)     | Slack                                   | email |
+ * |------------------|---------------------------------|-----------------------------------------|-------|
+ * | firing / updated | opened, attached, reopened      | root (if the incident has none) + reply | once  |
+ * | any              | opened-resolved (learnt late)   | root (it says it already resolved)      | once  |
+ * | resolved         | resolved                        | reply                                   | no    |
+ * | resolved         | still-open (other source on)    | reply                                   | no    |
+ * | insufficient_data| noted (incident open)           | reply                                   | no    |
+ * | any              | corrected, already-resolved,    | nothing                                 | no    |
+ * |                  | stale, no-incident              |                                         |       |
+ * | any, rule silenced at the event time               | nothing (recorded only)                 | no    |
+ *
+ * The root is not in this table: after every event, each incident the event changed (and the
+ * event's own) has its root rewritten to its current state if the root shows an older one
+ * (deliver-slack.ts, ordered by the incident's span version). So a resolve, a reopen, a late
+ * correction or an incident closed by another's quiet proof all reach the root the same way.
  *
  * Email follows PagerDuty's trigger mail: one per incident, for rules routed `immediate`,
- * claimed by whichever firing event of the incident gets there first (so a crash between
- * opening the incident and mailing still mails on the retry). Updates and the resolution go
- * to the Slack thread only; `digest` rules reach managers through the digest.
+ * claimed by whichever event of the incident gets there first (so a crash between opening
+ * the incident and mailing still mails on the retry). An outage first learnt from its
+ * resolution still mails: a page never sent is the worst defect; this one says "resolved".
+ * Updates and the resolution go to the Slack thread only; `digest` rules reach managers
+ * through the digest.
  *
  * "Reply" is skipped by the Slack step when this very event posted the root (the page *is*
  * the root); the root is per incident, so any firing event can post it.
  */
+import type { Change } from '../shared/incidents/decide';
+import type { DeliveryKey } from '../shared/incidents/types';
 import type { Rule, RuleSet } from '../../rules/schema';
 import type { AlertState } from './alert';
 
-export type IncidentChange =
-  | 'opened'
-  | 'attached'
-  | 'reopened'
-  | 'resolved'
-  | 'still-open'
-  | 'already-resolved'
-  | 'no-incident'
-  | 'noted';
+export type IncidentChange = Change;
 
 export type Silence = Rule['silences'][number];
 
@@ -43,8 +45,6 @@ export interface SlackPlan {
   ensureRoot: boolean;
   /** Reply in the thread with this event's page. */
   reply: boolean;
-  /** Rewrite the root message: resolved (with duration) or, on a reopen, firing again. */
-  updateRoot: 'resolved' | 'firing' | undefined;
 }
 
 export interface DeliveryPlan {
@@ -73,34 +73,22 @@ export function planDeliveries(input: PlanInput): DeliveryPlan {
   const slack = (plan: Omit<SlackPlan, 'channel'>): SlackPlan | undefined =>
     channel === undefined ? undefined : { channel, ...plan };
 
+  const email = input.rule.routes.email === 'immediate';
   switch (input.change) {
     case 'opened':
     case 'attached':
     case 'reopened':
       if (!firingLike) return nothing;
-      return {
-        silence,
-        slack: slack({
-          ensureRoot: true,
-          reply: true,
-          updateRoot: input.change === 'reopened' ? 'firing' : undefined,
-        }),
-        email: input.rule.routes.email === 'immediate',
-      };
+      return { silence, slack: slack({ ensureRoot: true, reply: true }), email };
+    case 'opened-resolved':
+      return { silence, slack: slack({ ensureRoot: true, reply: false }), email };
     case 'resolved':
-      return {
-        silence,
-        slack: slack({ ensureRoot: false, reply: true, updateRoot: 'resolved' }),
-        email: false,
-      };
     case 'still-open':
     case 'noted':
-      return {
-        silence,
-        slack: slack({ ensureRoot: false, reply: true, updateRoot: undefined }),
-        email: false,
-      };
+      return { silence, slack: slack({ ensureRoot: false, reply: true }), email: false };
+    case 'corrected':
     case 'already-resolved':
+    case 'stale':
     case 'no-incident':
       return nothing;
   }
@@ -118,20 +106,16 @@ export function slackTarget(rule: Pick<Rule, 'routes'>, routing: RuleSet['routin
 }
 
 /**
- * Per-channel delivery records (see the incident store's claim/complete/release). The thread
- * root and the page email are per incident; everything else is per event.
+ * Per-channel delivery records (functions/shared/incidents/deliveries.ts). The thread root
+ * and the page email are per incident; everything else is per event.
  */
-export interface DeliveryKey {
-  eventKey: string;
-  channel: string;
-}
+export type { DeliveryKey };
 
 export const deliveryKeys = {
   threadRoot: { eventKey: 'incident', channel: 'slack-root' },
   pageEmail: { eventKey: 'incident', channel: 'email' },
   reply: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'slack-reply' }),
-  rootUpdate: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'slack-root-update' }),
   followUp: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'slack-follow-up' }),
-  /** Not a channel, but claimed like one: a duplicate must not run the X-Ray query again. */
+  /** Not a send: written once this event's impact is recorded, so a duplicate skips X-Ray. */
   impact: (eventId: string): DeliveryKey => ({ eventKey: eventId, channel: 'impact' }),
 } as const;

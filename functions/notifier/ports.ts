@@ -35,3 +35,19 @@ export interface ParseContext {
   accounts: readonly string[];
   logger: NotifierLogger;
 }
+
+/**
+ * Named points in the processing of an event where a test or the chaos runner may stop an
+ * invocation dead (a probe that never resolves is a killed Lambda: nothing after it runs, not
+ * even cleanup). Production passes none.
+ *
+ * | point      | just after                                                  |
+ * |------------|-------------------------------------------------------------|
+ * | `decided`  | the rule ledger recorded the decision (before mirrors)      |
+ * | `claimed`  | a delivery was claimed, before sending                      |
+ * | `accepted` | the channel accepted the message, before the log says sent  |
+ * | `recorded` | every delivery, before history, impact and events           |
+ */
+export type ProbePoint = 'decided' | 'claimed' | 'accepted' | 'recorded';
+export type Probe = (point: ProbePoint, detail: { incidentId?: string; channel?: string }) => Promise<void>;
+export const noProbe: Probe = async () => undefined;

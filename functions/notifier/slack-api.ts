@@ -1,6 +1,9 @@
 /**
- * The two Slack calls the notifier makes, behind a port: `post` (a root or a thread reply)
- * and `update` (rewrite the root). Built on `@slack/web-api` with its own retries off
+ * The Slack calls the notifier makes, behind a port: `post` (a root or a thread reply),
+ * `update` (rewrite the root) and `findRoots` (the incident's earlier root posts, by the
+ * message metadata every root carries: `conversations.history` with `include_all_metadata`,
+ * which needs the `channels:history` scope, `groups:history` for private channels; and
+ * `channelId` for a channel configured by name, `channels:read` / `groups:read`). Built on `@slack/web-api` with its own retries off
  * (slack-retry.ts explains why) and a WebClient per token, so a rotated token gets a new one.
  *
  * `chat.update` accepts channel ids only, so callers keep the id `post` returns; a post by
@@ -22,6 +25,15 @@ export interface SlackPost {
   blocks: readonly SlackBlock[];
   /** Root ts: the message becomes a reply in that thread. */
   threadTs?: string;
+  /** Message metadata (roots carry the incident id, so a retry can find them). */
+  metadata?: { eventType: string; payload: Record<string, string> };
+}
+
+/** A message found in a channel's history, with its metadata. */
+export interface SlackPosted {
+  ts: string;
+  eventType: string | undefined;
+  payload: Record<string, unknown>;
 }
 
 export interface SlackUpdate {
@@ -39,7 +51,21 @@ export interface SlackCallOptions {
 export interface SlackApi {
   post(message: SlackPost, options: SlackCallOptions): Promise<{ channel: string; ts: string }>;
   update(message: SlackUpdate, options: SlackCallOptions): Promise<void>;
+  /**
+   * Top-level messages of `channel` (an id) posted since `oldest` (Slack ts) whose metadata is
+   * of `eventType`, oldest first; reads at most `maxPages` pages of history.
+   */
+  findPosted(
+    query: { channel: string; oldest: string; eventType: string; maxPages?: number },
+    options: SlackCallOptions,
+  ): Promise<SlackPosted[]>;
+  /** A channel's id from its name (`conversations.list`, scope `channels:read`). */
+  channelId(name: string, options: SlackCallOptions): Promise<string | undefined>;
 }
+
+/** History pages read when looking for an earlier root (200 messages each). */
+export const HISTORY_PAGE_SIZE = 200;
+export const HISTORY_MAX_PAGES = 5;
 
 export interface SlackApiOptions {
   token: SlackTokenSource;
@@ -92,6 +118,11 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
           text: message.text,
           blocks: [...message.blocks],
           ...(message.threadTs === undefined ? {} : { thread_ts: message.threadTs }),
+          ...(message.metadata === undefined
+            ? {}
+            : {
+                metadata: { event_type: message.metadata.eventType, event_payload: message.metadata.payload },
+              }),
           // Links in a page point at consoles and runbooks: previews would only add noise.
           unfurl_links: false,
           unfurl_media: false,
@@ -116,6 +147,54 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
           blocks: [...message.blocks],
         }),
       );
+    },
+
+    async findPosted(query, { budget }) {
+      const found: SlackPosted[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < (query.maxPages ?? HISTORY_MAX_PAGES); page++) {
+        const res = await call('conversations.history', budget, (client) =>
+          client.conversations.history({
+            channel: query.channel,
+            oldest: query.oldest,
+            inclusive: true,
+            limit: HISTORY_PAGE_SIZE,
+            include_all_metadata: true,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        );
+        for (const m of res.messages ?? []) {
+          if (typeof m.ts !== 'string' || m.metadata?.event_type !== query.eventType) continue;
+          found.push({
+            ts: m.ts,
+            eventType: m.metadata.event_type,
+            payload: { ...(m.metadata.event_payload ?? {}) },
+          });
+        }
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || cursor === undefined) break;
+      }
+      return found.sort((a, b) => Number(a.ts) - Number(b.ts));
+    },
+
+    async channelId(name, { budget }) {
+      const wanted = name.replace(/^#/, '');
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+        const res = await call('conversations.list', budget, (client) =>
+          client.conversations.list({
+            exclude_archived: true,
+            types: 'public_channel,private_channel',
+            limit: HISTORY_PAGE_SIZE,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        );
+        const hit = res.channels?.find((c) => c.name === wanted);
+        if (hit?.id) return hit.id;
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (cursor === undefined) return undefined;
+      }
+      return undefined;
     },
   };
 }

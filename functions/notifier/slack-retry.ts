@@ -1,5 +1,6 @@
 /**
- * Our own small retry around one Slack Web API call, because the WebClient's default (10
+ * Slack's policy for the shared retry loop (functions/shared/retry.ts) around one Web API
+ * call, because the WebClient's default (10
  * retries over ~30 minutes) outlives any Lambda invocation. The client is built with
  * `retryConfig: { retries: 0 }, rejectRateLimitedCalls: true`, so every failure reaches us:
  *
@@ -15,6 +16,7 @@
  *   blocks) → PermanentError, with the code as the reason.
  */
 import { ErrorCode } from '@slack/web-api';
+import { backoffDelay, RetryGaveUp, withRetry } from '../shared/retry';
 import type { Budget } from './budget';
 import { PermanentError, RetryableError } from './errors';
 import type { NotifierLogger, Random, Sleep } from './ports';
@@ -118,42 +120,57 @@ export async function withSlackRetry<T>(
   call: () => Promise<T>,
   options: SlackRetryOptions,
 ): Promise<T> {
-  const maxAttempts = options.maxAttempts ?? SLACK_MAX_ATTEMPTS;
-  let transientFailures = 0;
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      const failure = classifySlackError(error);
-      if (failure === undefined) throw error;
-      if (failure.kind === 'permanent') {
-        throw new SlackPermanentError(`Slack ${what}: ${failure.reason}`, failure.code, error);
-      }
-      if (failure.kind === 'transient') transientFailures++;
-      if (failure.kind === 'transient' && transientFailures >= maxAttempts) {
-        throw new RetryableError(`Slack ${what}: ${failure.reason} (${transientFailures} attempts)`, {
-          cause: error,
-        });
-      }
-      const wait =
-        failure.kind === 'rate-limited'
-          ? failure.retryAfterMs
-          : slackBackoffDelay(transientFailures - 1, options.random);
-      const remaining = options.budget.remainingMs();
-      if (wait >= remaining) {
-        throw new RetryableError(
-          `Slack ${what}: ${failure.reason}; waiting ${wait} ms more does not fit the ${remaining} ms left`,
-          { cause: error },
-        );
-      }
-      options.logger.warn('Slack call failed; retrying', { what, reason: failure.reason, waitMs: wait });
-      await options.sleep(wait);
-    }
+  try {
+    return await withRetry(call, {
+      policy: {
+        baseMs: SLACK_BACKOFF_BASE_MS,
+        maxMs: SLACK_BACKOFF_MAX_MS,
+        maxAttempts: options.maxAttempts ?? SLACK_MAX_ATTEMPTS,
+      },
+      classify: (error) => {
+        const failure = classifySlackError(error);
+        if (failure === undefined || failure.kind === 'permanent') return { retry: false };
+        return failure.kind === 'rate-limited'
+          ? { retry: true, waitMs: failure.retryAfterMs }
+          : { retry: true };
+      },
+      budget: options.budget,
+      sleep: options.sleep,
+      random: options.random,
+      onRetry: ({ waitMs, error }) =>
+        options.logger.warn('Slack call failed; retrying', {
+          what,
+          reason: classifySlackError(error)?.reason,
+          waitMs,
+        }),
+    });
+  } catch (error) {
+    throw slackFailure(what, error);
   }
+}
+
+function slackFailure(what: string, error: unknown): unknown {
+  if (error instanceof RetryGaveUp) {
+    const reason = classifySlackError(error.cause)?.reason ?? 'failed';
+    const message =
+      error.why === 'attempts'
+        ? `Slack ${what}: ${reason} (${error.attempts} attempts)`
+        : `Slack ${what}: ${reason}; ${error.message}`;
+    // Only a wait that did not fit says "later": after the attempts ran out, Slack is down, and
+    // Lambda's retry a minute later is the right scale (no deferral).
+    return new RetryableError(message, {
+      cause: error.cause,
+      ...(error.why === 'budget' ? { retryAfterMs: error.waitMs } : {}),
+    });
+  }
+  const failure = classifySlackError(error);
+  if (failure?.kind === 'permanent') {
+    return new SlackPermanentError(`Slack ${what}: ${failure.reason}`, failure.code, error);
+  }
+  return error;
 }
 
 /** Exponential from 500 ms, capped at 8 s, with equal jitter: [d/2, d). */
 export function slackBackoffDelay(attempt: number, random: Random): number {
-  const ceiling = Math.min(SLACK_BACKOFF_MAX_MS, SLACK_BACKOFF_BASE_MS * 2 ** attempt);
-  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+  return backoffDelay(attempt, random, { baseMs: SLACK_BACKOFF_BASE_MS, maxMs: SLACK_BACKOFF_MAX_MS });
 }

@@ -7,8 +7,12 @@
  * | incident        | `INC#<id>`         | `META`                          | `DAY#<yyyy-mm-dd>` / `<firstFiredAt>#<id>` |
  * | event history   | `INC#<id>`         | `EVENT#<at>#<eventId>`          |                                |
  * | delivery record | `INC#<id>`         | `DELIVERY#<eventKey>#<channel>` |                                |
- * | current pointer | `RULE#<ruleId>`    | `CURRENT`                       |                                |
+ * | rule ledger     | `RULE#<ruleId>`    | `LEDGER`                        |                                |
+ * | event binding   | `EVENTID#<id>`     | `BINDING`                       |                                |
  * | test-alert quota| `TESTLIMIT#<ruleId>` | `HOUR#<yyyy-mm-ddThh>`        |                                |
+ *
+ * The rule ledger holds the incident decision's state and the pending `Incident Updated`
+ * events (functions/shared/incidents/ledger.ts); test alerts have their own (`#TEST`).
  */
 export const ALERTS_TABLE_KEYS = {
   partitionKey: 'pk',
@@ -25,7 +29,7 @@ export const testLimitPk = (ruleId: string) => `TESTLIMIT#${ruleId}`;
 /** UTC clock hour of `at`: `HOUR#2026-03-02T10`. */
 export const testLimitSk = (at: Date) => `HOUR#${at.toISOString().slice(0, 13)}`;
 export const META = 'META';
-export const CURRENT = 'CURRENT';
+export const LEDGER = 'LEDGER';
 export const eventSk = (at: string, eventId: string) => `EVENT#${at}#${eventId}`;
 export const deliverySk = (eventKey: string, channel: string) => `DELIVERY#${eventKey}#${channel}`;
 /** Day partitions are UTC calendar days; the digest converts its local period to them. */

@@ -12,6 +12,11 @@
  * One queue: whatever the cause, an event the notifier could not handle is there, with its
  * reason, for `npm run dlq`.
  *
+ * Deferral (functions/notifier/defer.ts): a delivery that must wait longer than the
+ * invocation has (Slack's Retry-After) goes to the deferral queue with `DelaySeconds` and
+ * comes back through an SQS event source mapping with partial batch failures; a record that
+ * keeps failing is redriven to the DLQ after DEFERRAL_MAX_RECEIVES receives.
+ *
  * Least privilege, written out because the grant helpers add wildcards and extra actions:
  * each statement names the exact actions the code uses on exactly one resource, except
  * `xray:GetTraceSummaries`, which has no resource-level permissions.
@@ -78,6 +83,14 @@ export const ASYNC_RETRY_ATTEMPTS = 2;
 export const MAX_EVENT_AGE = Duration.hours(2);
 /** EventBridge → Lambda delivery retries (throttled Invoke calls), within MAX_EVENT_AGE. */
 export const TARGET_RETRY_ATTEMPTS = 8;
+/** AWS: a queue's visibility timeout should be at least six times the function timeout. */
+export const DEFERRAL_VISIBILITY_TIMEOUT = Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6);
+/** Deferred events are at most two hours old (defer.ts); a day keeps what redrive misses. */
+export const DEFERRAL_RETENTION = Duration.days(1);
+/** Receives of one deferred record that failed before SQS moves it to the DLQ. */
+export const DEFERRAL_MAX_RECEIVES = 5;
+/** Deferred records per invocation: each may post to Slack, so few at a time. */
+export const DEFERRAL_BATCH_SIZE = 5;
 
 /**
  * The rules the notifier listens on, from rules/names.ts, each naming `account` (the
@@ -116,6 +129,7 @@ export class Notifier extends Construct {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly deadLetterQueue: sqs.Queue;
+  readonly deferralQueue: sqs.Queue;
   readonly incidentBus: events.EventBus;
   readonly rules: ReadonlyMap<EventRuleKind, events.Rule>;
 
@@ -130,6 +144,13 @@ export class Notifier extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    this.deferralQueue = new sqs.Queue(this, 'Deferred', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEFERRAL_RETENTION,
+      visibilityTimeout: DEFERRAL_VISIBILITY_TIMEOUT,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DEFERRAL_MAX_RECEIVES },
     });
     this.incidentBus = new events.EventBus(this, 'IncidentEvents', { eventBusName: incidentBusName(prefix) });
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
@@ -160,7 +181,13 @@ export class Notifier extends Construct {
     // name only is matched with exactly six `?` (one character each), as the CDK's grants do.
     allow(['secretsmanager:GetSecretValue'], [secret.secretFullArn ?? `${secret.secretArn}-??????`]);
     allow(['events:PutEvents'], [this.incidentBus.eventBusArn]);
-    allow(['sqs:SendMessage'], [this.deadLetterQueue.queueArn]);
+    allow(['sqs:SendMessage'], [this.deadLetterQueue.queueArn, this.deferralQueue.queueArn]);
+    // What the event source mapping needs on the deferral queue (the grant helper would add
+    // ChangeMessageVisibility and GetQueueUrl, which nothing calls).
+    allow(
+      ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      [this.deferralQueue.queueArn],
+    );
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: 'Notifier: alarm and Insight events → affected users → Slack thread and email',
@@ -184,6 +211,7 @@ export class Notifier extends Construct {
         SLACK_TOKEN_SECRET_ID: secret.secretName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
         EVENT_SOURCE_ACCOUNTS: eventSourceAccounts(ruleSet, account).join(','),
+        DEFERRAL_QUEUE_URL: this.deferralQueue.queueUrl,
         INCIDENT_EVENT_BUS_NAME: this.incidentBus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'notifier',
       },
@@ -198,6 +226,21 @@ export class Notifier extends Construct {
       maxEventAge: MAX_EVENT_AGE,
       onFailure,
     });
+
+    // The L1-backed mapping without SqsEventSource, whose grant adds actions nothing uses.
+    const deferred = new lambda.EventSourceMapping(this, 'DeferredDeliveries', {
+      target: this.fn,
+      eventSourceArn: this.deferralQueue.queueArn,
+      batchSize: DEFERRAL_BATCH_SIZE,
+      reportBatchItemFailures: true,
+    });
+    deferred.node.addDependency(this.role);
+    acknowledgeNag(
+      deferred,
+      'Serverless',
+      'LambdaEventSourceMappingDestination',
+      'An SQS event source takes no on-failure destination (Lambda supports one for stream and Kafka sources only); the deferral queue redrives a record that keeps failing to the notifier DLQ after DEFERRAL_MAX_RECEIVES receives',
+    );
 
     const target = new targets.LambdaFunction(this.fn, {
       deadLetterQueue: this.deadLetterQueue,
@@ -224,16 +267,11 @@ export class Notifier extends Construct {
       reason:
         'xray:GetTraceSummaries, and the xray:PutTraceSegments / PutTelemetryRecords that Tracing.ACTIVE adds, support no resource-level permissions',
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue (of the EventBridge targets and the Lambda async invoke); a DLQ of a DLQ would hide failures',
-    });
     acknowledgeNag(
       this.deadLetterQueue,
       'Serverless',
       'SQSRedrivePolicy',
-      'This queue is itself the dead-letter queue; a redrive policy would move its messages out of sight of the DLQ alarm',
+      'This queue is itself the dead-letter queue; a redrive policy would move its messages out of sight of the dead-letter alarm and of npm run dlq',
     );
     acknowledgeNag(
       this.fn,

@@ -119,6 +119,8 @@ export interface NotifierEnvironment {
   onCallTopicArn: string;
   slackSecretId: string;
   deadLetterQueueUrl: string;
+  /** Deliveries that must wait (defer.ts). */
+  deferralQueueUrl: string;
   /** Where `Incident Updated` events go. */
   incidentEventBus: string;
   /** The accounts whose events are the notifier's (the local bus's). */
@@ -159,6 +161,7 @@ export function notifierFunction(
       ONCALL_TOPIC_ARN: env.onCallTopicArn,
       SLACK_TOKEN_SECRET_ID: env.slackSecretId,
       DEAD_LETTER_QUEUE_URL: env.deadLetterQueueUrl,
+      DEFERRAL_QUEUE_URL: env.deferralQueueUrl,
       INCIDENT_EVENT_BUS_NAME: env.incidentEventBus,
       EVENT_SOURCE_ACCOUNTS: env.eventAccounts.join(','),
       ...(env.slackApiUrl === undefined ? {} : { SLACK_API_URL: env.slackApiUrl }),
@@ -179,6 +182,7 @@ export function notifierEnvironment(svc: LocalServices, dynamoEndpoint: string):
     onCallTopicArn: svc.names.onCallTopicArn,
     slackSecretId: svc.names.slackSecretId,
     deadLetterQueueUrl: svc.names.deadLetterQueueUrl,
+    deferralQueueUrl: svc.names.deferralQueueUrl,
     incidentEventBus: svc.names.incidentBus,
     eventAccounts: [svc.bus.account],
     slackApiUrl: svc.slack?.apiUrl,

@@ -37,6 +37,7 @@ import {
 import { fromBundles, fromSource } from './bundles';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
+import { createSqsEventSource } from '../sqs-event-source';
 import { routeToNotifier } from './event-routing';
 import {
   digestFunction,
@@ -160,6 +161,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await runner.warm(digest);
 
     routeToNotifier(svc.bus, ruleSet, (event) => runner.invokeAsync(notifier, event));
+    // The deferral queue's event source mapping, polled every virtual minute.
+    const deferrals = createSqsEventSource({
+      sqs: svc.sqs,
+      queue: svc.names.deferralQueueName,
+      region: ACCOUNT.region,
+      batchSize: 5,
+      invoke: async (event) => (await runner.invokeAsync(notifier, event)).result,
+    });
+    let deferring: Promise<unknown> = Promise.resolve();
+    const pollDeferrals = () => {
+      deferring = deferring.then(() => deferrals.drain()).catch(() => undefined);
+      return deferring;
+    };
     const events: EventRecord[] = [];
     const minuteLoop = createMinuteLoop({
       ruleSet,
@@ -202,16 +216,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         tally.add(client.shopper(planned.shopperId).kind, invocation);
         reporter.request?.(planned, invocation);
       },
-      onMinute: (report) =>
+      onMinute: (report) => {
+        void pollDeferrals();
         reporter.minute?.(report, {
           alarms: minuteLoop.alarmStates(),
           insights: minuteLoop.openInsights(),
           pages:
             (svc.slack?.calls('chat.postMessage').filter((c) => c.ok).length ?? 0) +
             svc.sns.published(svc.names.onCallTopicArn).length,
-        }),
+        });
+      },
     });
     await svc.bus.idle();
+    await drainDeferred(svc, pollDeferrals, clock);
 
     // The weekly digest, at its next scheduled time, with the event EventBridge Scheduler sends.
     clock.setSystemTime(nextDigestRun(clock.date(), ruleSet.digest));
@@ -279,6 +296,22 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       .catch((error: unknown) => reporter.note?.(`closing the stand-ins: ${String(error)}`));
     clock.uninstall();
     restoreEnv(envBefore);
+  }
+}
+
+/** Deliveries still deferred when the traffic ends: let each come due (virtual time). */
+async function drainDeferred(
+  svc: LocalServices,
+  poll: () => Promise<unknown>,
+  clock: { date(): Date; setSystemTime(to: Date): void },
+): Promise<void> {
+  const limit = clock.date().getTime() + 2 * 60 * 60_000;
+  await poll();
+  for (let next = svc.sqs.nextVisibleAt(svc.names.deferralQueueName); next !== undefined && next <= limit;) {
+    if (next > clock.date().getTime()) clock.setSystemTime(new Date(next));
+    await poll();
+    await svc.bus.idle();
+    next = svc.sqs.nextVisibleAt(svc.names.deferralQueueName);
   }
 }
 

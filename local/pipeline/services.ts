@@ -78,6 +78,9 @@ export interface LocalNames {
   testAlertBus: string;
   deadLetterQueueName: string;
   deadLetterQueueUrl: string;
+  /** The notifier's deferral queue (infra/constructs/notifier.ts). */
+  deferralQueueName: string;
+  deferralQueueUrl: string;
 }
 
 export interface LocalServices {
@@ -115,7 +118,10 @@ export interface ServicesOptions {
 export async function startLocalServices(options: ServicesOptions): Promise<LocalServices> {
   const { ruleSet } = options;
   const prefix = ruleSet.namePrefix;
-  const names: Omit<LocalNames, 'deadLetterQueueName' | 'deadLetterQueueUrl'> = {
+  const names: Omit<
+    LocalNames,
+    'deadLetterQueueName' | 'deadLetterQueueUrl' | 'deferralQueueName' | 'deferralQueueUrl'
+  > = {
     cartsTable: `${prefix}-shop-carts`,
     alertsTable: `${prefix}-alerts`,
     onCallTopicArn: topicArn(`${prefix}-oncall`, ACCOUNT.region, ACCOUNT.account),
@@ -201,13 +207,29 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
       }),
     );
     const deadLetterQueue = `${prefix}-notifier-dlq`;
-    // 14 days, as infra/constructs/notifier.ts configures the real one.
-    const sqs = started(await startSqsServer({ queues: [deadLetterQueue], retentionSeconds: 14 * 86_400 }));
+    const deferralQueue = `${prefix}-notifier-deferred`;
+    // As the stack configures them: visibility 6 × the function timeout, redrive after 5 receives.
+    const sqs = started(
+      await startSqsServer({
+        queues: [
+          deadLetterQueue,
+          {
+            name: deferralQueue,
+            visibilityTimeoutSeconds: 360,
+            deadLetter: { queue: deadLetterQueue, maxReceiveCount: 5 },
+          },
+        ],
+        // 14 days, as infra/constructs/notifier.ts configures the real DLQ.
+        retentionSeconds: 14 * 86_400,
+      }),
+    );
     return {
       names: {
         ...names,
         deadLetterQueueName: deadLetterQueue,
         deadLetterQueueUrl: sqs.queueUrl(deadLetterQueue),
+        deferralQueueName: deferralQueue,
+        deferralQueueUrl: sqs.queueUrl(deferralQueue),
       },
       sqs,
       dynamo,

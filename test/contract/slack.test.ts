@@ -229,4 +229,58 @@ describe('Slack stand-in with the real WebClient', () => {
     }
     expect(pages).toEqual([['shop-oncall', 'outside'], ['old']]);
   });
+
+  it('keeps message metadata and returns it from conversations.history only when asked', async () => {
+    slack.addChannel({ name: 'history', id: 'C0HISTORY1' });
+    const metadata = { event_type: 'uia_incident_root', event_payload: { incident_id: 'r@1' } };
+    const root = await client.chat.postMessage({ channel: 'C0HISTORY1', text: 'root', metadata });
+    await client.chat.postMessage({ channel: 'C0HISTORY1', text: 'reply', thread_ts: root.ts ?? '' });
+    const plain = await client.chat.postMessage({ channel: 'C0HISTORY1', text: 'plain' });
+
+    const withMeta = await client.conversations.history({
+      channel: 'C0HISTORY1',
+      include_all_metadata: true,
+    });
+    // Newest first, thread replies left out, metadata as posted.
+    expect(withMeta.messages?.map((m) => m.text)).toEqual(['plain', 'root']);
+    expect(withMeta.messages?.[1]?.metadata).toEqual(metadata);
+    const without = await client.conversations.history({ channel: 'C0HISTORY1' });
+    expect(without.messages?.[1]).not.toHaveProperty('metadata');
+
+    // oldest is exclusive unless inclusive; names are not accepted.
+    const after = await client.conversations.history({ channel: 'C0HISTORY1', oldest: root.ts ?? '' });
+    expect(after.messages?.map((m) => m.ts)).toEqual([plain.ts]);
+    const from = await client.conversations.history({
+      channel: 'C0HISTORY1',
+      oldest: root.ts ?? '',
+      inclusive: true,
+    });
+    expect(from.messages).toHaveLength(2);
+    const byName = await rejection(client.conversations.history({ channel: 'history' }));
+    expect((byName as WebAPIPlatformError).data.error).toBe('channel_not_found');
+  });
+
+  it('pages conversations.history with a cursor the client can follow', async () => {
+    slack.addChannel({ name: 'busy', id: 'C0BUSY0001' });
+    for (let i = 0; i < 5; i++) await client.chat.postMessage({ channel: 'C0BUSY0001', text: `m${i}` });
+    const pages: string[][] = [];
+    for await (const page of client.paginate('conversations.history', { channel: 'C0BUSY0001', limit: 2 })) {
+      pages.push(((page as { messages?: Array<{ text: string }> }).messages ?? []).map((m) => m.text));
+    }
+    expect(pages).toEqual([['m4', 'm3'], ['m2', 'm1'], ['m0']]);
+  });
+
+  it('rejects metadata that is not an event type with a payload object', async () => {
+    const error = await rejection(
+      client.chat.postMessage({
+        channel: 'C0ONCALL01',
+        text: 'x',
+        metadata: { event_type: 'x' } as unknown as {
+          event_type: string;
+          event_payload: Record<string, string>;
+        },
+      }),
+    );
+    expect((error as WebAPIPlatformError).data.error).toBe('invalid_metadata_format');
+  });
 });

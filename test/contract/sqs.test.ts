@@ -1,4 +1,7 @@
-/** Contract: the real @aws-sdk/client-sqs against the local SQS stand-in (the notifier's DLQ and its readers). */
+/**
+ * Contract: the real @aws-sdk/client-sqs against the local SQS stand-in (the notifier's DLQ, its
+ * deferral queue and the DLQ's readers), and the event source mapping's Lambda event.
+ */
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
@@ -11,14 +14,23 @@ import {
   SQSServiceException,
   type ReceiveMessageCommandInput,
 } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqsEventSource } from '../../local/sqs-event-source';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server';
 
 let server: SqsServer;
 let client: SQSClient;
+let nowMs = Date.parse('2026-03-02T10:00:00Z');
 
 beforeAll(async () => {
-  server = await startSqsServer({ queues: ['dlq'] });
+  server = await startSqsServer({
+    queues: [
+      'dlq',
+      { name: 'deferred', visibilityTimeoutSeconds: 60, deadLetter: { queue: 'dlq', maxReceiveCount: 2 } },
+    ],
+    now: () => nowMs,
+  });
   client = new SQSClient({
     endpoint: server.url,
     region: 'us-east-1',
@@ -42,12 +54,109 @@ describe('SQS stand-in', () => {
     );
     expect(out.MessageId).toMatch(/^[0-9a-f-]{36}$/);
     expect(server.messages('dlq')).toEqual([
-      {
+      expect.objectContaining({
         messageId: out.MessageId,
         body: '{"reason":"channel_not_found"} ✓',
         attributes: { reason: 'channel_not_found' },
-      },
+        attributeTypes: { reason: 'String' },
+      }),
     ]);
+  });
+
+  it('holds a delayed message back until its DelaySeconds pass, then hides it while received', async () => {
+    const url = server.queueUrl('deferred');
+    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 120 }));
+    const receive = () =>
+      client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+    expect((await receive()).Messages ?? []).toEqual([]);
+    nowMs += 120_000;
+    const [message] = (await receive()).Messages ?? [];
+    expect(message).toMatchObject({ Body: 'later', Attributes: { ApproximateReceiveCount: '1' } });
+    expect((await receive()).Messages ?? []).toEqual([]);
+    nowMs += 60_000;
+    const [again] = (await receive()).Messages ?? [];
+    expect(again?.Attributes?.ApproximateReceiveCount).toBe('2');
+    await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again!.ReceiptHandle! }));
+    nowMs += 60_000;
+    expect((await receive()).Messages ?? []).toEqual([]);
+  });
+
+  it('rejects a delay over 900 seconds, as SQS does', async () => {
+    const error = await client
+      .send(
+        new SendMessageCommand({
+          QueueUrl: server.queueUrl('deferred'),
+          MessageBody: 'x',
+          DelaySeconds: 901,
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect((error as SQSServiceException).name).toBe('InvalidParameterValue');
+  });
+
+  it('hands Lambda its SQS event, deletes what succeeded, redelivers the failed record, then redrives it', async () => {
+    const url = server.queueUrl('deferred');
+    const dlqBefore = server.messages('dlq').length;
+    for (const body of ['ok', 'bad']) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: body,
+          MessageAttributes: { kind: { DataType: 'String', StringValue: 'test' } },
+        }),
+      );
+    }
+    const events: SQSEvent[] = [];
+    const source = createSqsEventSource({
+      sqs: server,
+      queue: 'deferred',
+      invoke: async (event) => {
+        events.push(event);
+        return {
+          batchItemFailures: event.Records.filter((r) => r.body === 'bad').map((r) => ({
+            itemIdentifier: r.messageId,
+          })),
+        };
+      },
+    });
+    expect(await source.poll()).toBe(2);
+    expect(events[0]!.Records[0]).toEqual({
+      messageId: expect.any(String),
+      receiptHandle: expect.any(String),
+      body: 'ok',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(nowMs),
+        SenderId: expect.any(String),
+        ApproximateFirstReceiveTimestamp: String(nowMs),
+      },
+      messageAttributes: {
+        kind: { stringValue: 'test', stringListValues: [], binaryListValues: [], dataType: 'String' },
+      },
+      md5OfBody: expect.stringMatching(/^[0-9a-f]{32}$/),
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:deferred',
+      awsRegion: 'us-east-1',
+    });
+    expect(server.messages('deferred').map((m) => m.body)).toEqual(['bad']);
+    nowMs += 60_000;
+    expect(await source.poll()).toBe(1);
+    nowMs += 60_000;
+    // Received twice (maxReceiveCount 2): the next receive moves it to the dead-letter queue.
+    expect(await source.poll()).toBe(0);
+    expect(server.messages('deferred')).toEqual([]);
+    expect(
+      server
+        .messages('dlq')
+        .slice(dlqBefore)
+        .map((m) => m.body),
+    ).toEqual(['bad']);
   });
 
   it('answers an unknown queue with an error the client raises', async () => {

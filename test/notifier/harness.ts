@@ -29,7 +29,6 @@ import { compileFilter } from '../../rules/filter';
 import type { Trace } from '../../rules/filter/trace';
 import { groupName, INCIDENT_UPDATED_DETAIL_TYPE, projectEventSource } from '../../rules/names';
 import type { RuleSet } from '../../rules/schema';
-import { createEventBindings } from '../../functions/shared/incidents/event-bindings';
 import { createIncidentStore, type IncidentStore } from '../../functions/shared/incidents/store';
 import type { HandleDeps } from '../../functions/notifier/handle-event';
 import { recordingLogger, type LogLine } from '../../functions/notifier/test-support';
@@ -44,6 +43,7 @@ export const SLACK_SECRET = 'uia/slack-bot-token';
 export const ONCALL_TOPIC = topicArn('uia-oncall');
 export const INCIDENT_BUS = 'uia-incidents';
 export const DLQ = 'uia-notifier-dlq';
+export const DEFERRAL = 'uia-notifier-deferred';
 export const WINDOW_MS = 15 * 60_000;
 
 export interface Harness {
@@ -56,6 +56,8 @@ export interface Harness {
   bus: EventBus;
   eventBridge: EventBridgeServer;
   sqs: SqsServer;
+  /** The clock SQS delays run on (real time unless a test sets its own). */
+  setClock(now: () => Date): void;
   /** `Incident Updated` events that reached the project bus. */
   incidentEvents(): BusEvent[];
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export interface Harness {
 
 export async function startHarness(): Promise<Harness> {
   const traces = createTraceStore();
+  let sqsClock = () => new Date();
   const [dynamo, slack, sns, xray, sqs] = await Promise.all([
     startLocalDynamoDb(),
     startSlackServer({ channels: shippedRuleSet.routing.slackChannels.map((c) => ({ name: c.name })) }),
@@ -76,7 +79,13 @@ export async function startHarness(): Promise<Harness> {
         insightsEnabled: r.group.insights,
       })),
     }),
-    startSqsServer({ queues: [DLQ] }),
+    startSqsServer({
+      queues: [
+        DLQ,
+        { name: DEFERRAL, visibilityTimeoutSeconds: 360, deadLetter: { queue: DLQ, maxReceiveCount: 5 } },
+      ],
+      now: () => sqsClock().getTime(),
+    }),
   ]);
   const secrets = await startSecretsServer({ secrets: { [SLACK_SECRET]: slack.token } });
   const bus = createEventBus({ busNames: ['default', INCIDENT_BUS] });
@@ -100,6 +109,9 @@ export async function startHarness(): Promise<Harness> {
     bus,
     eventBridge,
     sqs,
+    setClock: (now) => {
+      sqsClock = now;
+    },
     incidentEvents: () => [...received],
     close: async () => {
       await Promise.allSettled([dynamo, slack, sns, xray, secrets, eventBridge, sqs].map((s) => s.close()));
@@ -115,6 +127,8 @@ export interface DepsOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Publish `Incident Updated` to this bus (default INCIDENT_BUS); `null` for none. */
   incidentBus?: string | null;
+  /** Crash points (functions/notifier/ports.ts). */
+  probe?: HandleDeps['probe'];
 }
 
 export interface TestDeps extends HandleDeps {
@@ -146,8 +160,7 @@ export async function notifierDeps(h: Harness, options: DepsOptions = {}): Promi
       tableName,
       maxPerRulePerHour: (options.ruleSet ?? shippedRuleSet).testAlerts.maxPerRulePerHour,
     }),
-    store: createIncidentStore({ doc: h.dynamo.doc, tableName, now }),
-    bindings: createEventBindings({ doc: h.dynamo.doc, tableName, now }),
+    store: createIncidentStore({ doc: h.dynamo.doc, tableName, now, sleep }),
     slack: createSlackApi({
       token: createSlackTokenSource({ provider: secrets, secretId: SLACK_SECRET, maxAgeSeconds: 300 }),
       slackApiUrl: h.slack.apiUrl,
@@ -163,7 +176,9 @@ export async function notifierDeps(h: Harness, options: DepsOptions = {}): Promi
         : { eventBridge: new EventBridgeClient({ ...aws, endpoint: h.eventBridge.url }), busName: bus },
     sqs: new SQSClient({ ...aws, endpoint: h.sqs.url }),
     deadLetterQueueUrl: h.sqs.queueUrl(DLQ),
+    deferralQueueUrl: h.sqs.queueUrl(DEFERRAL),
     reopenWindowMs: WINDOW_MS,
+    ...(options.probe ? { probe: options.probe } : {}),
     xray: new XRayClient({ ...aws, endpoint: h.xray.url, maxAttempts: 1 }),
     now,
     sleep,

@@ -153,7 +153,9 @@ describe('notifier against the local stand-ins', () => {
     expect(s.emails()).toHaveLength(1);
     expect(s.roots()).toEqual([]);
     const incidentId = (await s.deps.store.findCurrent(RULE))!.id;
-    expect(await s.deps.store.delivery(incidentId, 'incident', 'slack-root')).toBeUndefined();
+    expect(
+      await s.deps.store.deliveries.get(incidentId, { eventKey: 'incident', channel: 'slack-root' }),
+    ).toBeUndefined();
 
     const retry = processed(await handleEvent(event, lambdaContext(), s.deps));
     expect(retry).toMatchObject({ duplicate: true, slack: ['root'], email: 'already-sent' });
@@ -186,7 +188,7 @@ describe('notifier against the local stand-ins', () => {
     const s = await scenario();
     const before = h.sqs.messages(DLQ).length;
     const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
-    const deps = { ...s.deps, store: { ...s.deps.store, openOrAttach: () => Promise.reject(throttled) } };
+    const deps = { ...s.deps, store: { ...s.deps.store, apply: () => Promise.reject(throttled) } };
 
     const failure = handleEvent(
       alarmEvent({ id: 'ddb-1', at: T, from: 'OK', to: 'ALARM' }),
@@ -217,7 +219,7 @@ describe('notifier against the local stand-ins', () => {
       ),
     );
 
-    expect(resolved).toMatchObject({ change: 'resolved', slack: ['root-update', 'reply'] });
+    expect(resolved).toMatchObject({ change: 'resolved', slack: ['reply'], rootsUpdated: 1 });
     const roots = s.roots();
     expect(roots).toHaveLength(1);
     const [root, update, resolution, ...rest] = s.thread(roots[0]!.ts);
@@ -307,7 +309,8 @@ describe('notifier against the local stand-ins', () => {
 
     expect(again).toMatchObject({
       change: 'reopened',
-      slack: ['root-update', 'reply'],
+      slack: ['reply'],
+      rootsUpdated: 1,
       email: 'already-sent',
     });
     expect(note).toMatchObject({ change: 'noted', slack: ['reply'] });

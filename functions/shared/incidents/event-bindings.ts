@@ -15,15 +15,16 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ALERTS_TABLE_KEYS as K } from '../alerts-table';
+import type { EventBinding, EventBindings } from './types';
 
 export const BINDING_TTL_DAYS = 14;
 
 const bindingSchema = z.object({
-  incidentId: z.string().min(1),
+  incidentId: z.string(),
   change: z.string().min(1),
   boundAt: z.string(),
 });
-export type EventBinding = z.infer<typeof bindingSchema>;
+export type { EventBinding, EventBindings };
 
 export interface EventBindingsOptions {
   doc: DynamoDBDocumentClient;
@@ -36,7 +37,7 @@ export const eventBindingKey = (eventId: string) => ({
   [K.sortKey]: 'BINDING',
 });
 
-export function createEventBindings(options: EventBindingsOptions) {
+export function createEventBindings(options: EventBindingsOptions): EventBindings {
   const { doc, tableName: TableName } = options;
   const now = options.now ?? (() => new Date());
 
@@ -50,14 +51,7 @@ export function createEventBindings(options: EventBindingsOptions) {
   return {
     find,
 
-    /**
-     * Records `binding` unless the event is already bound; either way returns the binding that
-     * holds and whether this call created it.
-     */
-    async bind(
-      eventId: string,
-      binding: Omit<EventBinding, 'boundAt'>,
-    ): Promise<{ binding: EventBinding; created: boolean }> {
+    async bind(eventId, binding) {
       const at = now();
       const item: EventBinding = { ...binding, boundAt: at.toISOString() };
       try {
@@ -87,5 +81,3 @@ export function createEventBindings(options: EventBindingsOptions) {
     },
   };
 }
-
-export type EventBindings = ReturnType<typeof createEventBindings>;

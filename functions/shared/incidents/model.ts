@@ -1,7 +1,9 @@
 /**
  * An incident: one stretch of trouble for one rule. Alarm and Insight events of the same
  * rule that overlap in time attach to the same incident; it resolves when every source
- * that opened it has cleared. Stored as one item; validated whenever it is read back.
+ * that opened it has cleared. Which events belong to which incident, and its state, are
+ * decided on the rule's ledger (decide.ts); this item mirrors that and adds what the
+ * deliveries need (impact, users, Slack thread). Validated whenever it is read back.
  */
 import { z } from 'zod';
 
@@ -55,7 +57,10 @@ export const incidentSchema = z.object({
   /** Affected usernames (bounded by MAX_STORED_USERS). */
   users: z.array(z.string()),
   usersTruncated: z.boolean(),
+  /** Bumped on every write of the item (optimistic locking). */
   version: z.number().int().min(1),
+  /** The rule ledger's version of this incident's span that the item shows (ledger.ts). */
+  spanVersion: z.number().int().min(0).optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

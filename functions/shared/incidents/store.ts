@@ -1,417 +1,263 @@
 /**
- * Incident state and history in the alerts table, written with conditional writes only
- * (the table must also run on dynalite, which has no transactions).
+ * The incident store: one object per concern (types.ts declares each contract) on the alerts
+ * table, and `apply`, the one operation that decides an event and records the decision.
  *
- * Concurrency: the rule's `CURRENT` pointer is claimed with a compare-and-set before the
- * incident item is written, so two events racing to open an incident end up in one; every
- * later change to the incident is an optimistic update on its `version`.
+ * `apply`, in order (each step idempotent, so a retry after a crash anywhere redoes only
+ * what is missing):
  *
- * Deliveries: a per-(event, channel) record is *claimed* before sending (with a lease, so a
- * crashed sender does not block the retry forever) and marked `sent` only after the send
- * succeeded; a failed send releases the claim so the platform's retry re-sends just that
- * channel.
+ * | step | write                                         | a crash after it leaves                    |
+ * |------|-----------------------------------------------|--------------------------------------------|
+ * | 1    | (read) the event's binding: found → replay    |                                            |
+ * | 2    | the rule ledger: decision + outbox entries,   | a ledger that knows the event: the retry   |
+ * |      | one conditional put (retried on contention)   | replays it (decide rule 1) and goes on     |
+ * | 3    | each changed incident item (mirror by span    | items behind the ledger: mirrored by the   |
+ * |      | version, never backwards)                     | retry, or by the outbox drain              |
+ * | 4    | the event binding (first writer wins)         | nothing: later deliveries are claimed      |
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
-import {
-  ALERTS_TABLE_KEYS as K,
-  CURRENT,
-  META,
-  dayPk,
-  daySk,
-  deliverySk,
-  eventSk,
-  incidentPk,
-  rulePk,
-} from '../alerts-table';
-import { incidentSchema, type AlertSource, type Impact, type Incident } from './model';
-import {
-  attachFiring,
-  clearSource,
-  decideFiring,
-  openIncident,
-  recordImpact,
-  reopenIncident,
-  type FiringEvent,
-} from './transitions';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Random, Sleep } from '../retry';
+import { decide, type Change, type Observation, type SpanChange } from './decide';
+import { createDeliveries } from './deliveries';
+import { createEventBindings } from './event-bindings';
+import { createIncidentHistory } from './history';
+import { createIncidentRecords } from './incident-records';
+import { createOutbox, createRuleLedgers, MAX_OUTBOX } from './ledger';
+import type { AlertSource, Incident } from './model';
+import { optimistic } from './optimistic';
+import { incidentId, type FiringEvent } from './transitions';
+import type {
+  Deliveries,
+  EventBindings,
+  IncidentHistory,
+  IncidentMeta,
+  IncidentRecords,
+  Outbox,
+  OutboxEntry,
+  RuleKey,
+  RuleLedgers,
+} from './types';
+
+export { IncidentConflictError } from './optimistic';
+export { utcDays } from './incident-records';
+export type { HistoryEntry, IncidentMeta, RuleKey } from './types';
 
 export interface IncidentStoreOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
   now?: () => Date;
+  /** Back-off between contended attempts (injected so tests can count them). */
+  sleep?: Sleep;
+  random?: Random;
   /** Attempts for one optimistic update before giving up. @default 25 */
   maxAttempts?: number;
-  /** Back-off between contended attempts (injected so tests can count them). */
-  sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * A pointer whose incident item is not there yet belongs to a creator still in flight;
- * only after this long is it taken for a crashed creator and replaced.
- */
-const POINTER_SETTLE_MS = 5_000;
-
-export type FiringChange = 'opened' | 'attached' | 'reopened';
-export type ResolveChange = 'resolved' | 'still-open' | 'no-incident' | 'already-resolved';
-export type ClaimResult = 'claimed' | 'sent' | 'in-progress';
-
-export interface DeliveryRecord {
-  status: 'sending' | 'sent';
-  sentAt?: string;
-  detail?: Record<string, string>;
+export interface ApplyInput {
+  key: RuleKey;
+  /** For incidents this event creates. */
+  meta: IncidentMeta;
+  observation: Observation;
+  reopenWindowMs: number;
+  /** The `Incident Updated` each change owes (undefined: none, e.g. without an incident bus). */
+  outboxEntry: (change: SpanChange) => OutboxEntry | undefined;
 }
 
-export interface HistoryEntry {
-  at: string;
-  eventId: string;
-  source: AlertSource;
-  state: string;
-  summary: string;
+export interface Applied {
+  incidentId: string | undefined;
+  change: Change;
+  /** Every incident the decision changed (empty for a replay). */
+  changes: SpanChange[];
+  /** Incidents as mirrored by this call (the event's own, when it has one, included). */
+  incidents: Map<string, Incident>;
+  /** False when an earlier delivery of this event already decided it (a duplicate or a retry). */
+  firstProcessing: boolean;
+  /** Outbox entries dropped because the outbox was full. */
+  droppedEvents: number;
 }
 
-/** The store gave up on a contended update; retryable by nature. */
-export class IncidentConflictError extends Error {
-  override readonly name = 'IncidentConflictError';
-}
-
-const pointerSchema = z.object({ incidentId: z.string(), claimedAt: z.number() });
-const deliverySchema = z.object({
-  status: z.enum(['sending', 'sent']),
-  leaseUntil: z.number().optional(),
-  sentAt: z.string().optional(),
-  detail: z.record(z.string(), z.string()).optional(),
-});
-
-export function createIncidentStore(options: IncidentStoreOptions) {
-  const { doc, tableName: TableName } = options;
-  const now = options.now ?? (() => new Date());
-  const maxAttempts = options.maxAttempts ?? 25;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const backOff = (attempt: number) => sleep(Math.random() * 10 * (attempt + 1));
-
-  async function get(id: string): Promise<Incident | undefined> {
-    const { Item } = await doc.send(
-      new GetCommand({
-        TableName,
-        Key: { [K.partitionKey]: incidentPk(id), [K.sortKey]: META },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? incidentSchema.parse(Item) : undefined;
-  }
-
-  async function pointerOf(ruleId: string, test: boolean) {
-    const { Item } = await doc.send(
-      new GetCommand({ TableName, Key: pointerKey(ruleId, test), ConsistentRead: true }),
-    );
-    return Item ? pointerSchema.parse(Item) : undefined;
-  }
-
-  async function currentId(ruleId: string, test: boolean): Promise<string | undefined> {
-    return (await pointerOf(ruleId, test))?.incidentId;
-  }
-
-  async function findCurrent(ruleId: string, test = false): Promise<Incident | undefined> {
-    const id = await currentId(ruleId, test);
-    return id ? get(id) : undefined;
-  }
-
-  function item(incident: Incident): Record<string, unknown> {
-    return {
-      ...incident,
-      [K.partitionKey]: incidentPk(incident.id),
-      [K.sortKey]: META,
-      [K.byDayPartitionKey]: dayPk(incident.firstFiredAt),
-      [K.byDaySortKey]: daySk(incident.firstFiredAt, incident.id),
-    };
-  }
-
-  /** Writes `next` if the stored version is still `next.version - 1`. */
-  async function putVersioned(next: Incident): Promise<boolean> {
-    try {
-      await doc.send(
-        new PutCommand({
-          TableName,
-          Item: item(next),
-          ConditionExpression: next.version === 1 ? 'attribute_not_exists(#pk)' : '#v = :prev',
-          ExpressionAttributeNames: next.version === 1 ? { '#pk': K.partitionKey } : { '#v': 'version' },
-          ...(next.version === 1 ? {} : { ExpressionAttributeValues: { ':prev': next.version - 1 } }),
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
-  }
-
-  /** Points the rule at `id` if it still points at `expected` (or nowhere). */
-  async function movePointer(ruleId: string, test: boolean, id: string, expected: string | undefined) {
-    try {
-      await doc.send(
-        new PutCommand({
-          TableName,
-          Item: { ...pointerKey(ruleId, test), incidentId: id, claimedAt: now().getTime() },
-          ConditionExpression:
-            expected === undefined ? 'attribute_not_exists(#pk)' : 'incidentId = :expected',
-          ...(expected === undefined
-            ? { ExpressionAttributeNames: { '#pk': K.partitionKey } }
-            : { ExpressionAttributeValues: { ':expected': expected } }),
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
-  }
-
-  /** Finds the rule's current incident, or opens/reopens one, race-free. */
-  async function openOrAttach(
-    event: FiringEvent,
-    reopenWindowMs: number,
-  ): Promise<{ incident: Incident; change: FiringChange }> {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      if (attempt > 0) await backOff(attempt);
-      const pointer = await pointerOf(event.ruleId, event.test);
-      const current = pointer ? await get(pointer.incidentId) : undefined;
-      if (pointer && !current && now().getTime() - pointer.claimedAt < POINTER_SETTLE_MS) continue;
-      const decision = decideFiring(current, event.at, reopenWindowMs);
-      if (current && decision === 'attach') {
-        const next = attachFiring(current, event);
-        if (await putVersioned(next)) return { incident: next, change: 'attached' };
-        continue;
-      }
-      if (current && decision === 'reopen') {
-        const next = reopenIncident(current, event);
-        if (await putVersioned(next)) return { incident: next, change: 'reopened' };
-        continue;
-      }
-      const fresh = openIncident(event);
-      if (!(await movePointer(event.ruleId, event.test, fresh.id, pointer?.incidentId))) continue;
-      if (await putVersioned(fresh)) return { incident: fresh, change: 'opened' };
-      // Same id written by a racing twin with the same timestamp: attach on the next pass.
-    }
-    throw new IncidentConflictError(`could not open or attach an incident for rule ${event.ruleId}`);
-  }
-
-  async function update(id: string, change: (incident: Incident) => Incident | undefined) {
-    for (let attempt = 0; attempt < maxAttempts; attempt++) {
-      if (attempt > 0) await backOff(attempt);
-      const current = await get(id);
-      if (!current) return undefined;
-      const next = change(current);
-      if (!next) return current;
-      if (await putVersioned(next)) return next;
-    }
-    throw new IncidentConflictError(`incident ${id} kept changing under us`);
-  }
-
-  async function resolveSource(
+export interface IncidentStore {
+  ledgers: RuleLedgers;
+  incidents: IncidentRecords;
+  history: IncidentHistory;
+  deliveries: Deliveries;
+  outbox: Outbox;
+  bindings: EventBindings;
+  apply(input: ApplyInput): Promise<Applied>;
+  /** Brings every incident with a pending outbox entry up to its ledger span. */
+  mirrorPending(key: RuleKey, meta: IncidentMeta): Promise<void>;
+  /** The rule's latest incident. */
+  findCurrent(ruleId: string, test?: boolean): Promise<Incident | undefined>;
+  get(id: string): Promise<Incident | undefined>;
+  listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
+  markPaged(id: string, at: Date): Promise<Incident | undefined>;
+  /** Seeding (the digest's scripts): a firing at `event.at`, through the same decision. */
+  openOrAttach(event: FiringEvent, reopenWindowMs: number): Promise<{ incident: Incident; change: Change }>;
+  /** Seeding: `source` resolved at `at`. */
+  resolveSource(
     ruleId: string,
     source: AlertSource,
     at: Date,
-    test = false,
-  ): Promise<{ incident: Incident | undefined; change: ResolveChange }> {
-    const id = await currentId(ruleId, test);
-    if (!id) return { incident: undefined, change: 'no-incident' };
-    let change: ResolveChange = 'still-open';
-    const incident = await update(id, (current) => {
-      if (current.state === 'resolved') {
-        change = 'already-resolved';
-        return undefined;
-      }
-      const next = clearSource(current, source, at);
-      change = next.state === 'resolved' ? 'resolved' : 'still-open';
-      return next;
-    });
-    return { incident, change: incident ? change : 'no-incident' };
+    test?: boolean,
+  ): Promise<{ incident: Incident | undefined; change: Change }>;
+}
+
+export function createIncidentStore(options: IncidentStoreOptions): IncidentStore {
+  const { doc, tableName } = options;
+  const now = options.now ?? (() => new Date());
+  const retry = optimistic({
+    sleep: options.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))),
+    random: options.random ?? Math.random,
+    ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+  });
+  const ledgers = createRuleLedgers({ doc, tableName });
+  const incidents = createIncidentRecords({ doc, tableName, optimistic: retry });
+  const history = createIncidentHistory({ doc, tableName });
+  const deliveries = createDeliveries({ doc, tableName, now });
+  const outbox = createOutbox(ledgers, retry);
+  const bindings = createEventBindings({ doc, tableName, now });
+
+  async function mirrorAll(key: RuleKey, ids: Iterable<string>, meta: IncidentMeta) {
+    const { ledger } = await ledgers.get(key);
+    const mirrored = new Map<string, Incident>();
+    for (const id of new Set(ids)) {
+      const span = ledger.spans.find((s) => s.id === id);
+      const incident = span ? await incidents.mirror(span, meta) : await incidents.get(id);
+      if (incident) mirrored.set(id, incident);
+    }
+    return mirrored;
   }
+
+  async function apply(input: ApplyInput): Promise<Applied> {
+    const { key, observation, meta } = input;
+    const bound = await bindings.find(observation.eventId);
+    if (bound) return replay(bound.incidentId || undefined, bound.change as Change);
+
+    let dropped = 0;
+    const decision = await retry(`rule ${key.ruleId} ledger`, async () => {
+      const item = await ledgers.get(key);
+      const d = decide(item.ledger, observation, {
+        reopenWindowMs: input.reopenWindowMs,
+        newId: (first) => incidentId(key.ruleId, new Date(first), key.test),
+      });
+      if (!d.write) return { d, pending: item.outbox };
+      const owed = d.changes.flatMap((c) => input.outboxEntry(c) ?? []);
+      const all = [...item.outbox, ...owed];
+      dropped = Math.max(0, all.length - MAX_OUTBOX);
+      const next = { ledger: d.ledger, outbox: all.slice(-MAX_OUTBOX) };
+      return (await ledgers.put(key, next, item.version)) ? { d, pending: next.outbox } : undefined;
+    });
+    const { d, pending } = decision;
+    const ids = [
+      ...d.changes.map((c) => c.incidentId),
+      ...(d.incidentId ? [d.incidentId] : []),
+      // A replay from the ledger: an earlier attempt may have died before its mirrors.
+      ...(d.replayed ? pending.map((e) => e.incidentId) : []),
+    ];
+    const mirrored = await mirrorAll(key, ids, meta);
+    const { binding, created } = await bindings.bind(observation.eventId, {
+      incidentId: d.incidentId ?? '',
+      change: d.change,
+    });
+    if (!created && binding.incidentId !== (d.incidentId ?? '')) {
+      return replay(binding.incidentId || undefined, binding.change as Change);
+    }
+    return {
+      incidentId: d.incidentId,
+      change: d.change,
+      changes: d.replayed ? [] : d.changes,
+      incidents: mirrored,
+      firstProcessing: created && !d.replayed,
+      droppedEvents: dropped,
+    };
+  }
+
+  async function replay(id: string | undefined, change: Change): Promise<Applied> {
+    const incident = id ? await incidents.get(id) : undefined;
+    return {
+      incidentId: id,
+      change,
+      changes: [],
+      incidents: new Map(incident && id ? [[id, incident]] : []),
+      firstProcessing: false,
+      droppedEvents: 0,
+    };
+  }
+
+  const seedMeta = (event: Pick<FiringEvent, 'ruleId' | 'severity' | 'title' | 'test' | 'silenced'>) => ({
+    ruleId: event.ruleId,
+    severity: event.severity,
+    title: event.title,
+    test: event.test,
+    silenced: event.silenced,
+  });
 
   return {
-    get,
-    findCurrent,
-    openOrAttach,
-    resolveSource,
+    ledgers,
+    incidents,
+    history,
+    deliveries,
+    outbox,
+    bindings,
+    apply,
 
-    updateImpact: (id: string, impact: Impact, users: readonly string[]) =>
-      update(id, (current) => recordImpact(current, impact, users)),
-
-    /** Records the Slack root message once; a second caller gets the first root back. */
-    setSlackRoot: (id: string, slack: NonNullable<Incident['slack']>) =>
-      update(id, (current) =>
-        current.slack ? undefined : { ...current, slack, version: current.version + 1 },
-      ),
-
-    markPaged: (id: string, at: Date) =>
-      update(id, (current) =>
-        current.pagedAt ? undefined : { ...current, pagedAt: at.toISOString(), version: current.version + 1 },
-      ),
-
-    /** Idempotent: the same event written twice is one history entry. */
-    async recordHistory(id: string, entry: HistoryEntry): Promise<void> {
-      await doc.send(
-        new PutCommand({
-          TableName,
-          Item: { [K.partitionKey]: incidentPk(id), [K.sortKey]: eventSk(entry.at, entry.eventId), ...entry },
-        }),
+    async mirrorPending(key, meta) {
+      const entries = await outbox.pending(key);
+      await mirrorAll(
+        key,
+        entries.map((e) => e.incidentId),
+        meta,
       );
     },
 
-    async history(id: string): Promise<HistoryEntry[]> {
-      const items = await queryAll({
-        TableName,
-        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-        ExpressionAttributeValues: { ':pk': incidentPk(id), ':prefix': 'EVENT#' },
+    async findCurrent(ruleId, test = false) {
+      const { ledger } = await ledgers.get({ ruleId, test });
+      const latest = ledger.spans[ledger.spans.length - 1];
+      return latest ? incidents.get(latest.id) : undefined;
+    },
+
+    get: (id) => incidents.get(id),
+    listStartedBetween: (start, end) => incidents.listStartedBetween(start, end),
+    markPaged: (id, at) => incidents.markPaged(id, at),
+
+    async openOrAttach(event, reopenWindowMs) {
+      const at = event.at.getTime();
+      const applied = await apply({
+        key: { ruleId: event.ruleId, test: event.test },
+        meta: seedMeta(event),
+        observation: {
+          eventId: `seed:${event.ruleId}:${event.source}:${event.at.toISOString()}:firing`,
+          source: event.source,
+          state: 'firing',
+          asOf: at,
+          firing: [at, at],
+        },
+        reopenWindowMs,
+        outboxEntry: () => undefined,
       });
-      return items.map((i) => ({
-        at: String(i.at),
-        eventId: String(i.eventId),
-        source: i.source as AlertSource,
-        state: String(i.state),
-        summary: String(i.summary),
-      }));
+      const id = applied.incidentId!;
+      const incident =
+        (event.impact ? await incidents.updateImpact(id, event.impact, event.users ?? []) : undefined) ??
+        (await incidents.get(id))!;
+      return { incident, change: applied.change };
     },
 
-    /**
-     * Claims the right to send `eventKey` on `channel`. `sent`: already delivered, skip.
-     * `in-progress`: another invocation holds a live lease and owns the send.
-     */
-    async claimDelivery(
-      id: string,
-      eventKey: string,
-      channel: string,
-      leaseMs: number,
-    ): Promise<ClaimResult> {
-      const nowMs = now().getTime();
-      const key = { [K.partitionKey]: incidentPk(id), [K.sortKey]: deliverySk(eventKey, channel) };
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: { ...key, status: 'sending', leaseUntil: nowMs + leaseMs },
-            ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :sending AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
-            ExpressionAttributeValues: { ':sending': 'sending', ':now': nowMs },
-          }),
-        );
-        return 'claimed';
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-        const { Item } = await doc.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }));
-        return Item && deliverySchema.parse(Item).status === 'sent' ? 'sent' : 'in-progress';
-      }
-    },
-
-    /** Written only after the channel accepted the message. */
-    async completeDelivery(
-      id: string,
-      eventKey: string,
-      channel: string,
-      detail: Record<string, string> = {},
-    ) {
-      await doc.send(
-        new PutCommand({
-          TableName,
-          Item: {
-            [K.partitionKey]: incidentPk(id),
-            [K.sortKey]: deliverySk(eventKey, channel),
-            status: 'sent',
-            sentAt: now().toISOString(),
-            detail,
-          },
-        }),
-      );
-    },
-
-    /** Gives a failed claim back so the retry can send. */
-    async releaseDelivery(id: string, eventKey: string, channel: string): Promise<void> {
-      try {
-        await doc.send(
-          new DeleteCommand({
-            TableName,
-            Key: { [K.partitionKey]: incidentPk(id), [K.sortKey]: deliverySk(eventKey, channel) },
-            ConditionExpression: '#status = :sending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':sending': 'sending' },
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
-    },
-
-    async delivery(id: string, eventKey: string, channel: string): Promise<DeliveryRecord | undefined> {
-      const { Item } = await doc.send(
-        new GetCommand({
-          TableName,
-          Key: { [K.partitionKey]: incidentPk(id), [K.sortKey]: deliverySk(eventKey, channel) },
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item) return undefined;
-      const { status, sentAt, detail } = deliverySchema.parse(Item);
-      return { status, ...(sentAt ? { sentAt } : {}), ...(detail ? { detail } : {}) };
-    },
-
-    /**
-     * Incidents whose first event falls in [start, end), read day by day from the `byDay`
-     * index: a query per UTC day, never a scan.
-     */
-    async listStartedBetween(start: Date, end: Date): Promise<Incident[]> {
-      const incidents: Incident[] = [];
-      for (const day of utcDays(start, end)) {
-        const items = await queryAll({
-          TableName,
-          IndexName: K.byDayIndex,
-          KeyConditionExpression: '#d = :d AND #s BETWEEN :a AND :b',
-          ExpressionAttributeNames: { '#d': K.byDayPartitionKey, '#s': K.byDaySortKey },
-          ExpressionAttributeValues: {
-            ':d': `DAY#${day}`,
-            ':a': start.toISOString(),
-            // `~` sorts after every id character, so the bound includes all ids at `end - 1 ms`.
-            ':b': `${new Date(end.getTime() - 1).toISOString()}#~`,
-          },
-        });
-        incidents.push(...items.map((i) => incidentSchema.parse(i)));
-      }
-      return incidents;
+    async resolveSource(ruleId, source, at, test = false) {
+      const applied = await apply({
+        key: { ruleId, test },
+        meta: { ruleId, severity: 'info', title: ruleId, test, silenced: false },
+        observation: {
+          eventId: `seed:${ruleId}:${source}:${at.toISOString()}:ok`,
+          source,
+          state: 'ok',
+          asOf: at.getTime(),
+        },
+        reopenWindowMs: 0,
+        outboxEntry: () => undefined,
+      });
+      return {
+        incident: applied.incidentId ? await incidents.get(applied.incidentId) : undefined,
+        change: applied.change,
+      };
     },
   };
-
-  async function queryAll(input: ConstructorParameters<typeof QueryCommand>[0]) {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      items.push(...(page.Items ?? []));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return items;
-  }
-}
-
-export type IncidentStore = ReturnType<typeof createIncidentStore>;
-
-function pointerKey(ruleId: string, test: boolean) {
-  return { [K.partitionKey]: rulePk(ruleId) + (test ? '#TEST' : ''), [K.sortKey]: CURRENT };
-}
-
-/** UTC calendar days (yyyy-mm-dd) touched by [start, end). */
-export function utcDays(start: Date, end: Date): string[] {
-  const days: string[] = [];
-  const cursor = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate()));
-  while (cursor.getTime() < end.getTime()) {
-    days.push(cursor.toISOString().slice(0, 10));
-    cursor.setUTCDate(cursor.getUTCDate() + 1);
-  }
-  return days;
 }

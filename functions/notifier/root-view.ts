@@ -1,0 +1,81 @@
+/**
+ * The thread root as it should read now: the page that became the root (kept as a snapshot
+ * with the root's delivery record), shown in the incident's current state and span. One
+ * renderer for every root write (the first post, a resolve, a reopen, a late correction, an
+ * incident closed by another's quiet proof), so the root never depends on which event
+ * happens to rewrite it.
+ *
+ * The snapshot is the root page's Alert and Enrichment as JSON (Dates revived by key); both
+ * are bounded (top users, example traces), far under DynamoDB's item limit.
+ */
+import type { Rule } from '../../rules/schema';
+import type { SlackMessage } from '../../templates/slack-alert';
+import type { Incident } from '../shared/incidents/model';
+import type { Alert } from './alert';
+import type { Enrichment } from './enrichment';
+import { renderPage, type RenderedPage } from './render';
+
+export interface RootSnapshot {
+  alert: Alert;
+  enrichment: Enrichment;
+}
+
+export type RootIncident = Pick<Incident, 'state' | 'firstFiredAt' | 'resolvedAt'>;
+
+/** The alert as the root shows it: resolved with the incident's whole span, or firing. */
+export function rootAlert(alert: Alert, incident: RootIncident): Alert {
+  if (incident.state === 'resolved') {
+    const end = new Date(incident.resolvedAt ?? alert.changedAt);
+    return { ...alert, state: 'resolved', window: { start: new Date(incident.firstFiredAt), end } };
+  }
+  const start = Math.min(alert.window.start.getTime(), Date.parse(incident.firstFiredAt));
+  return {
+    ...alert,
+    state: alert.state === 'updated' ? 'updated' : 'firing',
+    window: { start: new Date(start), end: undefined },
+  };
+}
+
+export function renderRoot(
+  snapshot: RootSnapshot,
+  incident: RootIncident,
+  rule: Rule,
+  options: { now: Date; samplingRate?: number | undefined },
+): SlackMessage {
+  return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, options).slack;
+}
+
+/** The page email for an incident that may already be over when it is sent. */
+export function pageEmail(
+  snapshot: RootSnapshot,
+  incident: RootIncident,
+  rule: Rule,
+  options: { now: Date; samplingRate?: number | undefined },
+): RenderedPage['email'] {
+  const alert = incident.state === 'resolved' ? rootAlert(snapshot.alert, incident) : snapshot.alert;
+  return renderPage(alert, rule, snapshot.enrichment, options).email;
+}
+
+const DATE_KEYS = new Set([
+  'eventTime',
+  'changedAt',
+  'start',
+  'end',
+  'enteredAlarmAt',
+  'previousChangedAt',
+  'startTime',
+  'endTime',
+  'firstSeen',
+  'lastSeen',
+]);
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+export function encodeSnapshot(snapshot: RootSnapshot): string {
+  return JSON.stringify(snapshot);
+}
+
+export function decodeSnapshot(text: string): RootSnapshot {
+  return JSON.parse(text, (key, value: unknown) =>
+    DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value,
+  ) as RootSnapshot;
+}

@@ -1,0 +1,143 @@
+/**
+ * The delivery log (`INC#<id>` / `DELIVERY#<eventKey>#<channel>`): one record per thing sent
+ * (the thread root, a reply, the page email, …). Like Alertmanager's notification log it is
+ * marked `sent` only after the channel accepted, and it is the source of truth for "already
+ * done".
+ *
+ * | record                     | claim →                                                      |
+ * |----------------------------|--------------------------------------------------------------|
+ * | none                       | `claimed` (ours, with an owner token and a lease)            |
+ * | `sending`, lease over      | `claimed` with `takeover`: the holder died; it may have sent |
+ * | `sending`, lease running   | `held` until `leaseUntil`: never success (delivery-claim.ts) |
+ * | `sent`                     | `sent`, with the detail the sender recorded                  |
+ *
+ * Release is conditional on the owner, so a slow holder whose lease ran out cannot release
+ * the claim a retry took over; complete is conditional on `sending`, so the first detail
+ * written (a root's ts) is never overwritten by a second sender.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { ALERTS_TABLE_KEYS as K, deliverySk, incidentPk } from '../alerts-table';
+import type { Deliveries, DeliveryKey, DeliveryRecord } from './types';
+
+const recordSchema = z.object({
+  status: z.enum(['sending', 'sent']),
+  owner: z.string().optional(),
+  leaseUntil: z.number().optional(),
+  sentAt: z.string().optional(),
+  detail: z.record(z.string(), z.string()).optional(),
+  rev: z.number().optional(),
+});
+
+function parse(item: Record<string, unknown>): DeliveryRecord {
+  const { status, owner, leaseUntil, sentAt, detail, rev } = recordSchema.parse(item);
+  return {
+    status,
+    ...(rev === undefined ? {} : { rev }),
+    ...(owner === undefined ? {} : { owner }),
+    ...(leaseUntil === undefined ? {} : { leaseUntil }),
+    ...(sentAt === undefined ? {} : { sentAt }),
+    ...(detail === undefined ? {} : { detail }),
+  };
+}
+
+export function createDeliveries(options: {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  now: () => Date;
+}): Deliveries {
+  const { doc, tableName: TableName, now } = options;
+  const keyOf = (id: string, key: DeliveryKey) => ({
+    [K.partitionKey]: incidentPk(id),
+    [K.sortKey]: deliverySk(key.eventKey, key.channel),
+  });
+
+  async function get(id: string, key: DeliveryKey): Promise<DeliveryRecord | undefined> {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: keyOf(id, key), ConsistentRead: true }));
+    return Item ? parse(Item) : undefined;
+  }
+
+  return {
+    get,
+
+    async claim(id, key, owner, leaseMs) {
+      const nowMs = now().getTime();
+      try {
+        const out = await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keyOf(id, key), status: 'sending', owner, leaseUntil: nowMs + leaseMs },
+            ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :sending AND leaseUntil < :now)',
+            ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
+            ExpressionAttributeValues: { ':sending': 'sending', ':now': nowMs },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const previous = out.Attributes ? parse(out.Attributes) : undefined;
+        return { status: 'claimed', takeover: previous !== undefined, previous };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const record = await get(id, key);
+        if (record?.status === 'sent') return { status: 'sent', record };
+        // Released or expired between our write and this read: report it held for a moment.
+        return { status: 'held', leaseUntil: record?.leaseUntil ?? nowMs };
+      }
+    },
+
+    async complete(id, key, detail) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keyOf(id, key), status: 'sent', sentAt: now().toISOString(), detail },
+            ConditionExpression: 'attribute_not_exists(#pk) OR #status = :sending',
+            ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
+            ExpressionAttributeValues: { ':sending': 'sending' },
+          }),
+        );
+        return 'completed';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'already-sent';
+        throw error;
+      }
+    },
+
+    async release(id, key, owner) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName,
+            Key: keyOf(id, key),
+            ConditionExpression: '#status = :sending AND #owner = :owner',
+            ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':sending': 'sending', ':owner': owner },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
+    async annotate(id, key, detail, onlyIf) {
+      const current = await get(id, key);
+      if (current?.status !== 'sent' || !onlyIf(current)) return false;
+      const rev = current.rev ?? 0;
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName,
+            Item: { ...keyOf(id, key), ...current, detail: { ...current.detail, ...detail }, rev: rev + 1 },
+            ConditionExpression: rev === 0 ? '#status = :sent AND attribute_not_exists(#rev)' : '#rev = :rev',
+            ExpressionAttributeNames: rev === 0 ? { '#status': 'status', '#rev': 'rev' } : { '#rev': 'rev' },
+            ExpressionAttributeValues: rev === 0 ? { ':sent': 'sent' } : { ':rev': rev },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+  };
+}

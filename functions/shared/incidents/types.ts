@@ -1,0 +1,150 @@
+/**
+ * The incident store's contracts, one per concern, each implemented on the alerts table by
+ * its own file (ledger.ts, incident-records.ts, history.ts, deliveries.ts, outbox.ts,
+ * event-bindings.ts) and put together by store.ts. Callers and tests see these interfaces,
+ * not the closures behind them.
+ *
+ * Every write is a single-item conditional write: the table must also run on dynalite, which
+ * has no transactions. Where two items must agree, one is the record and the other a mirror
+ * ordered by a version (the ledger's span version → the incident item).
+ */
+import type { Change, RuleLedger, Span } from './decide';
+import type { AlertSource, Impact, Incident } from './model';
+
+/** Which ledger: a rule's real incidents, or its test alerts' (kept apart). */
+export interface RuleKey {
+  ruleId: string;
+  test: boolean;
+}
+
+/** An `Incident Updated` still to be published (written with the decision that caused it). */
+export interface OutboxEntry {
+  incidentId: string;
+  change: Change;
+  /** The span version the change produced. */
+  version: number;
+  trigger: {
+    eventId: string;
+    kind: AlertSource;
+    state: 'firing' | 'updated' | 'resolved' | 'insufficient_data';
+    /** ISO instant: when the reported state began. */
+    at: string;
+  };
+  links: { alarm?: string | undefined; insight?: string | undefined; traces?: string | undefined };
+}
+
+export interface LedgerItem {
+  ledger: RuleLedger;
+  outbox: OutboxEntry[];
+  /** 0 when the rule has no ledger yet. */
+  version: number;
+}
+
+/** The rule's ledger: the decision's input and output, written only as a whole. */
+export interface RuleLedgers {
+  get(key: RuleKey): Promise<LedgerItem>;
+  /** Writes `next` if the stored version is still `expected`; false when someone else wrote. */
+  put(key: RuleKey, next: Omit<LedgerItem, 'version'>, expected: number): Promise<boolean>;
+}
+
+/** What an incident item keeps that the decision does not: who, what, and where it was paged. */
+export interface IncidentMeta {
+  ruleId: string;
+  severity: Incident['severity'];
+  title: string;
+  test: boolean;
+  silenced: boolean;
+}
+
+export interface IncidentRecords {
+  get(id: string): Promise<Incident | undefined>;
+  /** Creates the item, or brings its state up to `span` unless it already shows a newer one. */
+  mirror(span: Span, meta: IncidentMeta): Promise<Incident>;
+  updateImpact(id: string, impact: Impact, users: readonly string[]): Promise<Incident | undefined>;
+  markPaged(id: string, at: Date): Promise<Incident | undefined>;
+  setSlackRoot(id: string, slack: NonNullable<Incident['slack']>): Promise<Incident | undefined>;
+  /** Incidents whose first event falls in [start, end), day by day from the `byDay` index. */
+  listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
+}
+
+export interface HistoryEntry {
+  at: string;
+  eventId: string;
+  source: AlertSource;
+  state: string;
+  summary: string;
+}
+
+export interface IncidentHistory {
+  /** Idempotent: the same event written twice is one entry. */
+  record(incidentId: string, entry: HistoryEntry & Record<string, unknown>): Promise<void>;
+  list(incidentId: string): Promise<HistoryEntry[]>;
+}
+
+export interface DeliveryKey {
+  eventKey: string;
+  channel: string;
+}
+
+export interface DeliveryRecord {
+  status: 'sending' | 'sent';
+  sentAt?: string;
+  detail?: Record<string, string>;
+  /** `sending` only: who holds the claim and until when (epoch ms). */
+  owner?: string;
+  leaseUntil?: number;
+  /** Bumped by `annotate` (optimistic locking of a sent record's detail). */
+  rev?: number;
+}
+
+export type ClaimOutcome =
+  /** `takeover`: an earlier holder's lease ran out: it may have sent before it died. */
+  | { status: 'claimed'; takeover: boolean; previous: DeliveryRecord | undefined }
+  | { status: 'sent'; record: DeliveryRecord }
+  | { status: 'held'; leaseUntil: number };
+
+/** The delivery log: written `sent` only after the channel accepted (Alertmanager's nflog). */
+export interface Deliveries {
+  claim(incidentId: string, key: DeliveryKey, owner: string, leaseMs: number): Promise<ClaimOutcome>;
+  /**
+   * Marks it sent with `detail`; `already-sent` when another holder completed first (its
+   * detail stands).
+   */
+  complete(
+    incidentId: string,
+    key: DeliveryKey,
+    detail: Record<string, string>,
+  ): Promise<'completed' | 'already-sent'>;
+  /** Gives back our own claim after a failed send; someone else's claim is left alone. */
+  release(incidentId: string, key: DeliveryKey, owner: string): Promise<void>;
+  get(incidentId: string, key: DeliveryKey): Promise<DeliveryRecord | undefined>;
+  /** Merges `detail` into a sent record (e.g. the version a root was last rewritten to). */
+  annotate(
+    incidentId: string,
+    key: DeliveryKey,
+    detail: Record<string, string>,
+    onlyIf: (current: DeliveryRecord) => boolean,
+  ): Promise<boolean>;
+}
+
+export interface EventBinding {
+  incidentId: string;
+  change: string;
+  boundAt: string;
+}
+
+export interface EventBindings {
+  find(eventId: string): Promise<EventBinding | undefined>;
+  /** Binds unless already bound; returns the binding that holds and whether this call made it. */
+  bind(
+    eventId: string,
+    binding: Omit<EventBinding, 'boundAt'>,
+  ): Promise<{ binding: EventBinding; created: boolean }>;
+}
+
+/** Pending `Incident Updated` events of a rule, kept in its ledger item. */
+export interface Outbox {
+  pending(key: RuleKey): Promise<OutboxEntry[]>;
+  /** Drops entries once published (matched by incident, change and version). */
+  remove(key: RuleKey, done: readonly OutboxEntry[]): Promise<void>;
+}
