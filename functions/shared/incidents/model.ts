@@ -11,6 +11,19 @@ export type AlertSource = z.infer<typeof alertSourceSchema>;
 /** Most usernames kept per incident (for distinct-user counts across a digest period). */
 export const MAX_STORED_USERS = 1_000;
 
+/**
+ * Affected users estimated from those seen when fewer than all requests are traced (the
+ * notifier's affected-estimate.ts): point estimate and 95 % interval.
+ */
+export const estimateSchema = z.object({
+  seen: z.number().int().min(0),
+  estimate: z.number().int().min(0),
+  low: z.number().int().min(0),
+  high: z.number().int().min(0),
+  samplingRate: z.number().gt(0).lt(1),
+});
+export type ImpactEstimate = z.infer<typeof estimateSchema>;
+
 export const impactSchema = z.object({
   affectedUsers: z.number().int().min(0),
   anonymousRequests: z.number().int().min(0),
@@ -19,6 +32,8 @@ export const impactSchema = z.object({
   faults: z.number().int().min(0),
   /** Whether the figures come from a partial or failed enrichment (a lower bound). */
   partial: z.boolean(),
+  /** Under sampling: the estimate of the enrichment that estimated the most users. */
+  estimate: estimateSchema.optional(),
 });
 export type Impact = z.infer<typeof impactSchema>;
 
@@ -68,7 +83,14 @@ export function mergeImpact(a: Impact, b: Impact): Impact {
     totalTraces: Math.max(a.totalTraces, b.totalTraces),
     faults: Math.max(a.faults, b.faults),
     partial: a.partial || b.partial,
+    ...larger(a.estimate, b.estimate),
   };
+}
+
+/** Peak, like the counts: the estimate with the higher point value (ties keep the first). */
+function larger(a: ImpactEstimate | undefined, b: ImpactEstimate | undefined): { estimate?: ImpactEstimate } {
+  const best = a === undefined ? b : b === undefined || a.estimate >= b.estimate ? a : b;
+  return best === undefined ? {} : { estimate: best };
 }
 
 /** Union of usernames, keeping insertion order and the storage bound. */
