@@ -20,6 +20,7 @@ describe('loadNotifierConfig', () => {
       slackApiUrl: undefined,
       reopenWindowMs: DEFAULT_REOPEN_WINDOW_MINUTES * 60_000,
       slackTokenMaxAgeSeconds: 300,
+      samplingRate: undefined,
     });
   });
 
@@ -30,12 +31,14 @@ describe('loadNotifierConfig', () => {
       SLACK_API_URL: 'http://127.0.0.1:4100/api/',
       REOPEN_WINDOW_MINUTES: '30',
       SLACK_TOKEN_MAX_AGE_SECONDS: '',
+      TRACE_SAMPLING_RATE: '0.05',
     });
     expect(config).toMatchObject({
       incidentEventBusName: 'uia-incidents',
       slackApiUrl: 'http://127.0.0.1:4100/api/',
       reopenWindowMs: 30 * 60_000,
       slackTokenMaxAgeSeconds: 300,
+      samplingRate: 0.05,
     });
   });
 
@@ -46,6 +49,7 @@ describe('loadNotifierConfig', () => {
         ONCALL_TOPIC_ARN: 'oncall',
         SLACK_API_URL: 'slack',
         REOPEN_WINDOW_MINUTES: '1.5',
+        TRACE_SAMPLING_RATE: '0',
       });
     } catch (e) {
       error = e;
@@ -59,6 +63,7 @@ describe('loadNotifierConfig', () => {
       'DEAD_LETTER_QUEUE_URL',
       'SLACK_API_URL',
       'REOPEN_WINDOW_MINUTES',
+      'TRACE_SAMPLING_RATE',
     ]) {
       expect(problems).toContain(name);
     }
