@@ -119,6 +119,8 @@ export interface NotifierEnvironment {
     sqs: string;
   };
   timeoutSeconds?: number;
+  /** The traced share pages state when the scenario's sampling is not the rule set's own. */
+  samplingRate?: number | undefined;
 }
 
 /** The notifier's configuration (functions/notifier/handler.ts documents every variable). */
@@ -137,6 +139,7 @@ export function notifierFunction(env: NotifierEnvironment): LambdaFunction<unkno
       DEAD_LETTER_QUEUE_URL: env.deadLetterQueueUrl,
       INCIDENT_EVENT_BUS_NAME: env.incidentEventBus,
       ...(env.slackApiUrl === undefined ? {} : { SLACK_API_URL: env.slackApiUrl }),
+      ...(env.samplingRate === undefined ? {} : { TRACE_SAMPLING_RATE: String(env.samplingRate) }),
       AWS_ENDPOINT_URL_XRAY: env.endpoints.xray,
       AWS_ENDPOINT_URL_SNS: env.endpoints.sns,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: env.endpoints.secretsManager,

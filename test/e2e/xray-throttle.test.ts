@@ -18,7 +18,7 @@ describe('X-Ray throttling during enrichment', () => {
   it('was throttled as asked', () => {
     const throttled = run.services.xray
       .calls('GetTraceSummaries')
-      .filter((c) => c.errorType === 'ThrottledException');
+      .filter((c) => c.errorType === 'ThrottledException' && c.throttledBy === 'fault');
     expect(throttled).toHaveLength(THROTTLES);
   });
 
