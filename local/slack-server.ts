@@ -71,6 +71,8 @@ export interface SlackMessage {
   editedTs: string | undefined;
   /** How many times `chat.update` changed this message. */
   updates: number;
+  /** What it said before each `chat.update`, oldest first (Slack keeps an edit history too). */
+  revisions: Array<{ text: string; blocks: unknown[] | undefined }>;
 }
 
 export interface SlackCall {
@@ -246,6 +248,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       replyBroadcast: threadTs !== undefined && bool(params, 'reply_broadcast'),
       editedTs: undefined,
       updates: 0,
+      revisions: [],
     };
     messagesByChannel.get(channel.id)?.push(message);
     return { ok: true, body: { channel: channel.id, ts: message.ts, message: view(message) } };
@@ -260,6 +263,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     const content = messageContent(params, false);
     if ('error' in content) return content;
     if (content.text === undefined && content.blocks === undefined) return fail('no_text');
+    message.revisions.push({ text: message.text, blocks: message.blocks });
     if (content.text !== undefined) message.text = content.text;
     // Slack keeps the previous blocks when an update sends none.
     if (content.blocks !== undefined) message.blocks = content.blocks;
@@ -384,11 +388,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     messages(ref) {
       const channel = byIdOrName(ref);
       if (!channel) return [];
-      return (messagesByChannel.get(channel.id) ?? []).filter(isTopLevel).map((m) => ({ ...m }));
+      return (messagesByChannel.get(channel.id) ?? []).filter(isTopLevel).map((m) => structuredClone(m));
     },
     thread(ref, ts) {
       const channel = byIdOrName(ref);
-      return channel ? threadOf(channel.id, ts).map((m) => ({ ...m })) : [];
+      return channel ? threadOf(channel.id, ts).map((m) => structuredClone(m)) : [];
     },
     calls: (method) => calls.filter((c) => method === undefined || c.method === method),
     failNext(fault, { method, times, when } = {}) {

@@ -100,17 +100,12 @@ export interface PageSummary {
   truncated: boolean;
   /** Enrichment was cut short (time budget, throttling) at some point of the incident. */
   partial: boolean;
-  /** Under sampling: the page's estimate, and its error against the true users. */
-  estimate:
-    | {
-        seen: number;
-        estimate: number;
-        low: number;
-        high: number;
-        error: number | undefined;
-        covered: boolean;
-      }
-    | undefined;
+  /**
+   * Under sampling: the incident's estimate (the best-informed of its events, what the digest
+   * reports), and the one its first page showed, each with its error against the true users.
+   */
+  estimate: EstimateScore | undefined;
+  firstPageEstimate: EstimateScore | undefined;
   firstFiredAt: string;
   pagedAt: string | undefined;
   resolvedAt: string | undefined;
@@ -123,11 +118,22 @@ export interface PageSummary {
         replies: number;
         rootUpdated: boolean;
         rootSaysResolved: boolean;
-        /** Reported users missing from the root and replies' text. */
+        /** Reported users missing from the root and replies' text (edit history included). */
         usersMissingFromText: string[];
       }
     | undefined;
   emails: number;
+}
+
+export interface EstimateScore {
+  seen: number;
+  estimate: number;
+  low: number;
+  high: number;
+  /** |estimate − true| / true; undefined without true users. */
+  error: number | undefined;
+  /** The 95 % interval holds the true count. */
+  covered: boolean;
 }
 
 export interface FaultSummary {
@@ -167,8 +173,19 @@ export interface SignalFigures {
   precision: number | undefined;
   recall: number | undefined;
   partialPages: number;
-  /** Under sampling: median relative error of the pages' estimates, and how many intervals held the truth. */
-  estimate: { pages: number; medianError: number | undefined; covered: number } | undefined;
+  /**
+   * Under sampling: median relative error of the incidents' estimates and how many intervals held
+   * the truth; the same for the estimates their first pages showed.
+   */
+  estimate:
+    | {
+        pages: number;
+        medianError: number | undefined;
+        covered: number;
+        firstPageMedianError: number | undefined;
+        firstPageCovered: number;
+      }
+    | undefined;
   unresolved: number;
 }
 
@@ -296,7 +313,10 @@ function pageSummary(
     record.slack.mode === 'local' && incident.slack
       ? record.slack.threads.get(threadKey(incident.slack.channel, incident.slack.rootTs))
       : undefined;
-  const threadText = thread?.messages.map(messageText).join('\n') ?? '';
+  // What the thread said at any time: a root rewritten on resolve still named its first page's users.
+  const threadText =
+    thread?.messages.flatMap((m) => [...m.revisions.map((r) => messageText(r)), messageText(m)]).join('\n') ??
+    '';
   const root = thread?.messages[0];
   const estimate = incident.impact.estimate;
   const truth = trueUsers.length;
@@ -314,14 +334,8 @@ function pageSummary(
     recall,
     truncated: incident.usersTruncated || incident.impact.affectedUsers > incident.users.length,
     partial: incident.impact.partial,
-    estimate: estimate && {
-      seen: estimate.seen,
-      estimate: estimate.estimate,
-      low: estimate.low,
-      high: estimate.high,
-      error: truth > 0 ? Math.abs(estimate.estimate - truth) / truth : undefined,
-      covered: estimate.low <= truth && truth <= estimate.high,
-    },
+    estimate: estimate && scoreEstimate(estimate, truth),
+    firstPageEstimate: root ? firstPageEstimate(root, truth) : undefined,
     firstFiredAt: incident.firstFiredAt,
     pagedAt: incident.pagedAt,
     resolvedAt: incident.resolvedAt,
@@ -339,6 +353,37 @@ function pageSummary(
         : undefined,
     emails: emailsByRule[incident.ruleId] ?? 0,
   };
+}
+
+function scoreEstimate(
+  e: { seen: number; estimate: number; low: number; high: number },
+  truth: number,
+): EstimateScore {
+  return {
+    seen: e.seen,
+    estimate: e.estimate,
+    low: e.low,
+    high: e.high,
+    error: truth > 0 ? Math.abs(e.estimate - truth) / truth : undefined,
+    covered: e.low <= truth && truth <= e.high,
+  };
+}
+
+/** The estimate as the thread's root first said it. */
+function firstPageEstimate(root: SlackMessage, truth: number): EstimateScore | undefined {
+  const said = estimateInText(messageText(root.revisions[0] ?? root));
+  return said && scoreEstimate(said, truth);
+}
+
+/** Reads "6 registered users seen, about 1,190 affected (95 %: 1,150–1,240)" back from a page. */
+export function estimateInText(
+  text: string,
+): { seen: number; estimate: number; low: number; high: number } | undefined {
+  const plain = text.replace(/(\d),(?=\d{3})/g, '$1');
+  const m = /(\d+) registered users? seen, about (\d+) affected(?: \(95 %: (\d+)–(\d+)\))?/.exec(plain);
+  if (!m) return undefined;
+  const estimate = Number(m[2]);
+  return { seen: Number(m[1]), estimate, low: Number(m[3] ?? estimate), high: Number(m[4] ?? estimate) };
 }
 
 function faultSummary(fault: FaultTruth, pages: readonly PageSummary[], ruleSet: RuleSet): FaultSummary {
@@ -380,6 +425,7 @@ export function signalFigures(faults: readonly FaultSummary[], pages: readonly P
   const truth = withTruth.reduce((n, p) => n + p.trueUsers.length, 0);
   const estimates = notified.flatMap((p) => (p.estimate ? [p.estimate] : []));
   const errors = estimates.flatMap((e) => (e.error === undefined ? [] : [e.error]));
+  const first = notified.flatMap((p) => (p.firstPageEstimate ? [p.firstPageEstimate] : []));
   return {
     faults: faults.length,
     detectableFaults: detectable.length,
@@ -401,6 +447,8 @@ export function signalFigures(faults: readonly FaultSummary[], pages: readonly P
             pages: estimates.length,
             medianError: median(errors),
             covered: estimates.filter((e) => e.covered).length,
+            firstPageMedianError: median(first.flatMap((e) => (e.error === undefined ? [] : [e.error]))),
+            firstPageCovered: first.filter((e) => e.covered).length,
           }
         : undefined,
     unresolved: pages.filter((p) => p.state !== 'resolved').length,
@@ -471,7 +519,7 @@ export function formatSummary(summary: RunSummary): string {
     `Signal: pages per fault ${s.pagesPerFault === undefined ? 'n/a' : s.pagesPerFault.toFixed(2)} (max ${s.pagesPerFaultMax ?? 'n/a'}), ` +
       `${s.missedFaults} missed, ${s.falsePages} false pages, first page after ${s.firstPageMs === undefined ? 'n/a' : `${Math.round(s.firstPageMs / 1000)} s`} (median), ` +
       `precision ${pct(s.precision)}, recall ${pct(s.recall)}, ${s.partialPages} partial` +
-      `${s.estimate ? `, estimate error ${pct(s.estimate.medianError)} (median), ${s.estimate.covered}/${s.estimate.pages} intervals hold the truth` : ''}`,
+      `${s.estimate ? `, estimate error ${pct(s.estimate.medianError)} (median; first pages ${pct(s.estimate.firstPageMedianError)}), ${s.estimate.covered}/${s.estimate.pages} intervals hold the truth (first pages ${s.estimate.firstPageCovered})` : ''}`,
     `Emails: ${summary.emails.total} (${
       Object.entries(summary.emails.byRule)
         .map(([rule, n]) => `${rule}: ${n}`)

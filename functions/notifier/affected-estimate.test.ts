@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateAffected, type CaptureFrequencies } from './affected-estimate';
+import { estimateAffected, poissonInterval95, type CaptureFrequencies } from './affected-estimate';
 
 /** mulberry32: a seeded uniform [0, 1) source, so the simulations below are repeatable. */
 function seeded(seed: number): () => number {
@@ -54,11 +54,29 @@ describe('affected-user estimate under sampling (bias-corrected Chao1)', () => {
     });
   });
 
-  it('uses the f2 = 0 variance when nobody was seen twice', () => {
+  it('with nobody seen twice, reaches up to what the sampling rate allows', () => {
     const estimate = estimateAffected({ seen: 6, seenOnce: 6, seenTwice: 0 }, 0.05)!;
     expect(estimate.estimate).toBe(21); // 6 + 6·5/2
     expect(estimate.low).toBeGreaterThanOrEqual(6);
-    expect(estimate.high).toBeGreaterThan(21);
+    // U = (6 + 1.96·√6 + 1) / 0.05 = 236.02: one affected request each, as many as 5 % sampling allows.
+    expect(estimate.high).toBe(237);
+  });
+
+  it('never estimates more users than the sampling rate allows', () => {
+    // 37 users all seen once at 20 %: Chao1 says 37 + 37·36/2 = 703, but N ≤ (37 + 11.9 + 1)/0.2 = 250.
+    const estimate = estimateAffected({ seen: 37, seenOnce: 37, seenTwice: 0 }, 0.2)!;
+    expect(estimate).toMatchObject({ estimate: 250, high: 250 });
+    expect(estimate.low).toBeLessThanOrEqual(250);
+  });
+
+  it("computes f2's exact Poisson interval (Garwood) closely", () => {
+    const close = ([a, b]: [number, number], [x, y]: [number, number]) => {
+      expect(a).toBeCloseTo(x, 1);
+      expect(b).toBeCloseTo(y, 1);
+    };
+    close(poissonInterval95(0), [0, 3.689]);
+    close(poissonInterval95(5), [1.623, 11.668]);
+    close(poissonInterval95(15), [8.395, 24.74]);
   });
 
   it('says nothing at full sampling, and nothing beyond the users seen without singletons', () => {
@@ -81,6 +99,11 @@ describe('affected-user estimate under sampling (bias-corrected Chao1)', () => {
     const { coverage, medianError } = simulate(400, 200, () => 10, 0.05);
     expect(coverage).toBeGreaterThanOrEqual(0.9);
     expect(medianError).toBeLessThan(0.25);
+  });
+
+  it('still covers ≥ 90 % on thin data: a first page with 3 affected requests a user at 5 %', () => {
+    const { coverage } = simulate(400, 200, () => 3, 0.05);
+    expect(coverage).toBeGreaterThanOrEqual(0.9);
   });
 
   it('is a lower bound when some users are hit far more often than others (the documented limit)', () => {

@@ -3,8 +3,8 @@ import { EMPTY_IMPACT, impactSchema, mergeImpact } from '../shared/incidents/mod
 import type { Enrichment } from './enrichment';
 import { impactOf } from './impact';
 
-const estimated = (estimate: number) => ({
-  seen: 6,
+const estimated = (estimate: number, seen = 6) => ({
+  seen,
   estimate,
   low: estimate - 40,
   high: estimate + 50,
@@ -59,12 +59,19 @@ describe('the impact an incident keeps', () => {
     expect('estimate' in impactOf(enrichment({}))).toBe(false);
   });
 
-  it('keeps the larger estimate across events, like every other peak figure', () => {
-    const a = { ...EMPTY_IMPACT, affectedUsers: 6, estimate: estimated(190) };
-    const b = { ...EMPTY_IMPACT, affectedUsers: 9, estimate: estimated(120) };
-    expect(mergeImpact(a, b)).toMatchObject({ affectedUsers: 9, estimate: estimated(190) });
-    expect(mergeImpact(b, a).estimate).toEqual(estimated(190));
-    expect(mergeImpact(EMPTY_IMPACT, b).estimate).toEqual(estimated(120));
+  it('keeps the best-informed estimate across events (most users seen), not the highest', () => {
+    const firstPage = { ...EMPTY_IMPACT, affectedUsers: 6, estimate: estimated(700, 6) };
+    const resolve = { ...EMPTY_IMPACT, affectedUsers: 80, estimate: estimated(190, 80) };
+    expect(mergeImpact(firstPage, resolve)).toMatchObject({
+      affectedUsers: 80,
+      estimate: estimated(190, 80),
+    });
+    expect(mergeImpact(resolve, firstPage).estimate).toEqual(estimated(190, 80));
+    // Ties go to the newer event.
+    expect(mergeImpact(resolve, { ...resolve, estimate: estimated(200, 80) }).estimate).toEqual(
+      estimated(200, 80),
+    );
+    expect(mergeImpact(EMPTY_IMPACT, resolve).estimate).toEqual(estimated(190, 80));
     expect('estimate' in mergeImpact(EMPTY_IMPACT, EMPTY_IMPACT)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { SHOP_FUNCTIONS } from '../../infra/shop-stack';
 import { ruleSet } from '../../rules';
 import type { Rule } from '../../rules/schema';
 import { ROUTES } from '../scenario/shop-client';
-import { signalFigures, type RunSummary } from '../summary';
+import { estimateInText, signalFigures, type RunSummary } from '../summary';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
 import { expectedUsers, faultsOfIncident, faultTruths, score, type FaultTruth } from './ground-truth';
@@ -163,6 +163,7 @@ describe('Slack text', () => {
       threadTs: undefined,
       replyBroadcast: false,
       editedTs: undefined,
+      revisions: [],
     };
     expect(
       threadText([
@@ -183,6 +184,7 @@ describe('run checks', () => {
     notified: true,
     faults: ['cart-errors'],
     estimate: undefined,
+    firstPageEstimate: undefined,
     insightDropped: false,
     reportedUsers: ['fay', 'finn'],
     trueUsers: ['fay', 'finn'],
@@ -317,6 +319,28 @@ describe('run checks', () => {
 
   it('accepts an incident left open only when X-Ray dropped the Insight that would have closed it', () => {
     expect(failed({ ...facts, pages: [{ ...page, state: 'open', insightDropped: true }] })).toEqual([]);
+  });
+});
+
+describe('estimate as a page says it', () => {
+  it('reads the figure back from the page text, thousands separators and all', () => {
+    expect(
+      estimateInText(
+        '*Affected:* 6 registered users seen, about 1,190 affected (95 %: 1,150–1,240); 2 anonymous requests',
+      ),
+    ).toEqual({
+      seen: 6,
+      estimate: 1_190,
+      low: 1_150,
+      high: 1_240,
+    });
+    expect(estimateInText('1 registered user seen, about 1 affected; 0 anonymous requests')).toEqual({
+      seen: 1,
+      estimate: 1,
+      low: 1,
+      high: 1,
+    });
+    expect(estimateInText('*Affected:* 5 registered users and 0 anonymous requests')).toBeUndefined();
   });
 });
 

@@ -32,7 +32,7 @@ export const impactSchema = z.object({
   faults: z.number().int().min(0),
   /** Whether the figures come from a partial or failed enrichment (a lower bound). */
   partial: z.boolean(),
-  /** Under sampling: the estimate of the enrichment that estimated the most users. */
+  /** Under sampling: the estimate of the best-informed enrichment (the one that saw most users). */
   estimate: estimateSchema.optional(),
 });
 export type Impact = z.infer<typeof impactSchema>;
@@ -83,13 +83,24 @@ export function mergeImpact(a: Impact, b: Impact): Impact {
     totalTraces: Math.max(a.totalTraces, b.totalTraces),
     faults: Math.max(a.faults, b.faults),
     partial: a.partial || b.partial,
-    ...larger(a.estimate, b.estimate),
+    ...betterInformed(a.estimate, b.estimate),
   };
 }
 
-/** Peak, like the counts: the estimate with the higher point value (ties keep the first). */
-function larger(a: ImpactEstimate | undefined, b: ImpactEstimate | undefined): { estimate?: ImpactEstimate } {
-  const best = a === undefined ? b : b === undefined || a.estimate >= b.estimate ? a : b;
+/**
+ * Not the peak, unlike the counts: an estimate from few users seen is the least certain, and the
+ * highest one is often the first page's. The one that saw more users wins (ties: the newer).
+ */
+function betterInformed(
+  current: ImpactEstimate | undefined,
+  incoming: ImpactEstimate | undefined,
+): { estimate?: ImpactEstimate } {
+  const best =
+    current === undefined
+      ? incoming
+      : incoming === undefined || current.seen > incoming.seen
+        ? current
+        : incoming;
   return best === undefined ? {} : { estimate: best };
 }
 
