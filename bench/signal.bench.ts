@@ -116,6 +116,7 @@ export interface ScenarioSignal {
   scenario: string;
   runs: number;
   pagesPerFault: number | undefined;
+  onCallPagesPerFault: number | undefined;
   missedFaults: number;
   falsePages: number;
   firstPageSeconds: number | undefined;
@@ -149,11 +150,15 @@ export function aggregate(scenario: string, runs: readonly RunOutcome[]): Scenar
   const share = (n: number, of: number) => (of === 0 ? undefined : n / of);
   const errors = (pick: 'estimate' | 'firstPageEstimate') =>
     median(estimated.flatMap((p) => (p[pick]?.error === undefined ? [] : [p[pick].error])));
+  const mean = (values: number[]) =>
+    values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
   const faults = signals.flatMap((s) => (s.pagesPerFault === undefined ? [] : [s.pagesPerFault]));
+  const onCall = signals.flatMap((s) => (s.onCallPagesPerFault === undefined ? [] : [s.onCallPagesPerFault]));
   return {
     scenario,
     runs: runs.length,
-    pagesPerFault: faults.length > 0 ? faults.reduce((a, b) => a + b, 0) / faults.length : undefined,
+    pagesPerFault: mean(faults),
+    onCallPagesPerFault: mean(onCall),
     missedFaults: signals.reduce((n, s) => n + s.missedFaults, 0),
     falsePages: signals.reduce((n, s) => n + s.falsePages, 0),
     firstPageSeconds: median(
@@ -185,6 +190,7 @@ function figures(s: ScenarioSignal, sampled: boolean): BenchFigure[] {
     if (value !== undefined) out.push({ name: name(what), value, unit, ...(target ? { target } : {}) });
   };
   push('pages per fault', s.pagesPerFault, 'pages', { op: '<=', value: 1 });
+  push('on-call pages per fault', s.onCallPagesPerFault, 'pages');
   push('faults missed', s.missedFaults, 'faults', { op: '<=', value: 0 });
   push('false pages', s.falsePages, 'pages', { op: '<=', value: 0 });
   push('fault start to first page', s.firstPageSeconds, 's');
@@ -207,7 +213,7 @@ function table(rows: readonly ScenarioSignal[]): string {
     '| scenario | runs | pages/fault | missed | false pages | first page | precision | recall | partial | estimate error | coverage | wall/run |';
   const lines = rows.map(
     (s) =>
-      `| ${s.scenario} | ${s.runs} | ${f(s.pagesPerFault)} | ${s.missedFaults} | ${s.falsePages} | ${s.firstPageSeconds === undefined ? '–' : `${Math.round(s.firstPageSeconds)} s`} | ${p(s.precision)} | ${p(s.recall)} | ${s.partialPages} | ` +
+      `| ${s.scenario} | ${s.runs} | ${f(s.pagesPerFault)} (${f(s.onCallPagesPerFault)}) | ${s.missedFaults} | ${s.falsePages} | ${s.firstPageSeconds === undefined ? '–' : `${Math.round(s.firstPageSeconds)} s`} | ${p(s.precision)} | ${p(s.recall)} | ${s.partialPages} | ` +
       `${s.estimateError === undefined ? '–' : `${p(s.estimateError)} (first page ${p(s.firstPageEstimateError)})`} | ${s.estimateCoverage === undefined ? '–' : `${p(s.estimateCoverage)} (first page ${p(s.firstPageEstimateCoverage)})`} | ${f(s.wallSeconds, 1)} s |`,
   );
   return [head, `|${'---|'.repeat(12)}`, ...lines].join('\n');

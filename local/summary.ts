@@ -152,6 +152,8 @@ export interface FaultSummary {
   detectable: boolean;
   /** Notified incidents that answer it (want 1). */
   pages: number;
+  /** Of those, incidents of `page`-severity rules (what wakes on-call). */
+  onCallPages: number;
   /** Virtual ms from its start to the first of those pages. */
   firstPageAfterMs: number | undefined;
 }
@@ -163,6 +165,8 @@ export interface SignalFigures {
   /** Mean notified incidents per detectable fault (want 1); undefined without faults. */
   pagesPerFault: number | undefined;
   pagesPerFaultMax: number | undefined;
+  /** Mean `page`-severity incidents per detectable fault (the on-call pages). */
+  onCallPagesPerFault: number | undefined;
   /** Detectable faults no page answered. */
   missedFaults: number;
   /** Notified incidents that answer no fault. */
@@ -401,6 +405,7 @@ function faultSummary(fault: FaultTruth, pages: readonly PageSummary[], ruleSet:
     detectable:
       fault.requests > 0 && ruleSet.rules.some((rule) => ruleSeesFault(rule, possibleSources(rule), fault)),
     pages: answering.length,
+    onCallPages: answering.filter((p) => p.severity === 'page').length,
     firstPageAfterMs: Number.isFinite(firstPaged) ? Math.max(0, firstPaged - fault.span.startMs) : undefined,
   };
 }
@@ -433,6 +438,10 @@ export function signalFigures(faults: readonly FaultSummary[], pages: readonly P
     pagesPerFault:
       detectable.length > 0 ? detectable.reduce((n, f) => n + f.pages, 0) / detectable.length : undefined,
     pagesPerFaultMax: detectable.length > 0 ? Math.max(...detectable.map((f) => f.pages)) : undefined,
+    onCallPagesPerFault:
+      detectable.length > 0
+        ? detectable.reduce((n, f) => n + f.onCallPages, 0) / detectable.length
+        : undefined,
     missedFaults: detectable.filter((f) => f.pages === 0).length,
     falsePages: notified.filter((p) => p.faults.length === 0).length,
     firstPageMs: median(
@@ -516,7 +525,7 @@ export function formatSummary(summary: RunSummary): string {
   }
   lines.push(
     '',
-    `Signal: pages per fault ${s.pagesPerFault === undefined ? 'n/a' : s.pagesPerFault.toFixed(2)} (max ${s.pagesPerFaultMax ?? 'n/a'}), ` +
+    `Signal: pages per fault ${s.pagesPerFault === undefined ? 'n/a' : s.pagesPerFault.toFixed(2)} (max ${s.pagesPerFaultMax ?? 'n/a'}; on-call ${s.onCallPagesPerFault === undefined ? 'n/a' : s.onCallPagesPerFault.toFixed(2)}), ` +
       `${s.missedFaults} missed, ${s.falsePages} false pages, first page after ${s.firstPageMs === undefined ? 'n/a' : `${Math.round(s.firstPageMs / 1000)} s`} (median), ` +
       `precision ${pct(s.precision)}, recall ${pct(s.recall)}, ${s.partialPages} partial` +
       `${s.estimate ? `, estimate error ${pct(s.estimate.medianError)} (median; first pages ${pct(s.estimate.firstPageMedianError)}), ${s.estimate.covered}/${s.estimate.pages} intervals hold the truth (first pages ${s.estimate.firstPageCovered})` : ''}`,

@@ -216,6 +216,7 @@ describe('run checks', () => {
     requests: 6,
     detectable: true,
     pages: 1,
+    onCallPages: 1,
     firstPageAfterMs: 61_000,
   };
   const facts: Omit<RunSummary, 'checks' | 'ok'> = {

@@ -78,6 +78,11 @@ function signalSection(s: RunSummary): string {
   const g = s.signal;
   const rows: Array<[string, string, string]> = [
     ['pages per fault', g.pagesPerFault === undefined ? 'n/a' : g.pagesPerFault.toFixed(2), 'want 1'],
+    [
+      'of which on-call (page severity)',
+      g.onCallPagesPerFault === undefined ? 'n/a' : g.onCallPagesPerFault.toFixed(2),
+      '',
+    ],
     ['faults missed', String(g.missedFaults), 'want 0'],
     ['false pages', String(g.falsePages), 'want 0'],
     ['fault start → first page (median)', secs(g.firstPageMs), ''],
