@@ -28,7 +28,7 @@ import type { BenchFigure, BenchSuite } from './harness';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLED = 'sampled-5pct';
 
-interface RunOutcome {
+export interface RunOutcome {
   scenario: string;
   seed: number;
   summary: RunSummary;
@@ -95,15 +95,10 @@ async function runAll(
       while (next < jobs.length) {
         const job = jobs[next++]!;
         const outcome = await runOnce(job.scenario, job.seed);
+        const failed = outcome.summary.checks.filter((c) => !c.ok);
         process.stderr.write(
-          `  ${job.scenario} seed ${job.seed}: ${outcome.wallSeconds.toFixed(1)} s, ${
-            outcome.summary.ok
-              ? 'checks ok'
-              : `FAILED ${outcome.summary.checks
-                  .filter((c) => !c.ok)
-                  .map((c) => c.name)
-                  .join('; ')}`
-          }\n`,
+          `  ${job.scenario} seed ${job.seed}: ${outcome.wallSeconds.toFixed(1)} s, ${failed.length === 0 ? 'checks ok' : 'FAILED'}\n` +
+            failed.map((c) => `      ${c.name}: ${c.detail.slice(0, 400)}\n`).join(''),
         );
         results.push(outcome);
       }

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimateAffected, poissonInterval95, type CaptureFrequencies } from './affected-estimate';
-
-/** mulberry32: a seeded uniform [0, 1) source, so the simulations below are repeatable. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from './test-support';
 
 /** One sampled outage: each of `users` makes `requests(i)` affected requests, each traced with `rate`. */
 function observe(users: number, requests: (i: number) => number, rate: number, random: () => number) {

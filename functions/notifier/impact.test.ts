@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EMPTY_IMPACT, impactSchema, mergeImpact } from '../shared/incidents/model';
 import type { Enrichment } from './enrichment';
 import { impactOf } from './impact';
+import { enrichmentOf } from './test-support';
 
 const estimated = (estimate: number, seen = 6) => ({
   seen,
@@ -11,42 +12,18 @@ const estimated = (estimate: number, seen = 6) => ({
   samplingRate: 0.05,
 });
 
-function enrichment(over: Partial<Enrichment>): Enrichment {
-  return {
-    status: 'complete',
-    reason: undefined,
-    query: {
-      startTime: new Date(0),
-      endTime: new Date(1),
-      filterExpression: 'fault',
-      timeRangeType: 'Event',
-    },
-    users: [],
+const enrichment = (over: Partial<Enrichment>) =>
+  enrichmentOf({
     distinctUsers: 6,
-    distinctUsersCapped: false,
     usersSeenOnce: 5,
     usersSeenTwice: 1,
-    overflowRequests: 0,
-    overflowFaults: 0,
     anonymousRequests: 2,
-    anonymousFaults: 0,
-    unattributedTraces: 0,
-    unattributedFaults: 0,
-    usersFieldFallbacks: 0,
     totalTraces: 9,
     faults: 9,
-    errors: 0,
-    throttles: 0,
-    rootCauses: [],
-    exampleTraceIds: [],
-    firstSeen: undefined,
-    lastSeen: undefined,
     tracesProcessed: 9,
     pages: 1,
-    resumeToken: undefined,
     ...over,
-  };
-}
+  });
 
 describe('the impact an incident keeps', () => {
   it('carries the estimate under sampling, in the stored shape, and nothing at full sampling', () => {

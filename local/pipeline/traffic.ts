@@ -26,6 +26,12 @@ import type { ShopFunctions } from './functions';
 import type { MinuteLoop, MinuteReport } from './minute-loop';
 
 export const DEFAULT_DRAIN_MINUTES = 20;
+/**
+ * Most wall time a shopper's request may add to the virtual clock: a cart handler takes a few
+ * milliseconds, and a machine busy elsewhere must not turn a stall into a slow request (injected
+ * latency moves the clock explicitly and is not limited).
+ */
+export const REQUEST_FLOW_LIMIT_MS = 250;
 
 export interface TrafficOptions {
   plan: TrafficPlan;
@@ -88,9 +94,13 @@ export async function playTraffic(options: TrafficOptions): Promise<PlayedTraffi
     moveClock(planned.atMs);
     const fault = planned.fault === undefined ? undefined : faults.get(planned.fault);
     proxy.setRequestFault(fault ? requestFault(fault) : undefined);
+    const release = clock.limitFlow(REQUEST_FLOW_LIMIT_MS);
     const invocation = await runner
       .invokeApi(functions[planned.action], client.request(planned), { sampled: planned.sampled })
-      .finally(() => proxy.setRequestFault(undefined));
+      .finally(() => {
+        release();
+        proxy.setRequestFault(undefined);
+      });
     const hit = fault !== undefined && proxy.takeHits() > 0;
     if (hit) applied.add(planned);
     client.observe(planned.shopperId, invocation.response);
