@@ -95,8 +95,6 @@ export type PipelineOptions = Pick<
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
     signal?: AbortSignal;
-    /** Skip out/report.html (the benchmark runs many seeds and reads summary.json only). */
-    noReport?: boolean;
   };
 
 export interface PipelineResult {
@@ -290,20 +288,18 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const facts = buildSummary(record);
     const checks = runChecks(facts, ruleSet);
     const summary: RunSummary = { ...facts, checks, ok: checks.every((c) => c.ok) };
-    const report: ReportData | undefined = options.noReport
-      ? undefined
-      : {
-          summary,
-          ruleSet,
-          faults: record.faults,
-          history,
-          requestsPerMinute: tally.perMinute(),
-          endedAtMs: played.endedAtMs,
-          threads: [...threads.values()],
-          channelNames: new Map((svc.slack?.channels() ?? []).map((c) => [c.id, c.name])),
-          emails: record.emails,
-          digestHtml: record.digest.html,
-        };
+    const report: ReportData = {
+      summary,
+      ruleSet,
+      faults: record.faults,
+      history,
+      requestsPerMinute: tally.perMinute(),
+      endedAtMs: played.endedAtMs,
+      threads: [...threads.values()],
+      channelNames: new Map((svc.slack?.channels() ?? []).map((c) => [c.id, c.name])),
+      emails: record.emails,
+      digestHtml: record.digest.html,
+    };
     const written = await writeOutputs(options.outDir, {
       summary,
       threads: [...threads.values()],
