@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../functions/cart/catalog';
 import { ruleSet } from '../../rules';
@@ -278,6 +281,22 @@ faults:
   it('YAML that does not parse, with its line', () => {
     const error = problems('description: [unclosed\nminutes: 3\n');
     expect(error.message).toMatch(/\(line \d+, col \d+\): not valid YAML/);
+  });
+
+  it('loads a scenario from a path, as --scenario ./mine.yaml does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uia-scenario-'));
+    const path = join(dir, 'mine.yaml');
+    writeFileSync(
+      path,
+      `${base}faults:\n  - { name: x, who: { segment: registered, count: 2 }, what: { kind: errors }, when: { start: 1, minutes: 2 } }\n`,
+    );
+    try {
+      const mine = loadScenario(path, RULE_IDS);
+      expect(mine).toMatchObject({ name: 'mine', file: path, description: 'test' });
+      expect(mine.faults.map((f) => f.name)).toEqual(['x']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a scenario that does not exist lists the shipped ones', () => {
