@@ -28,6 +28,8 @@ export interface ReportData {
   /** Minute start → requests and traced requests. */
   requestsPerMinute: ReadonlyMap<number, { requests: number; sampled: number }>;
   endedAtMs: number;
+  /** When after each minute CloudWatch evaluated the alarms (0 with ideal timing). */
+  alarmOffsetMs: number;
   threads: readonly SlackThreadRecord[];
   channelNames: ReadonlyMap<string, string>;
   emails: readonly PublishedMessage[];
@@ -175,7 +177,7 @@ function timeline(data: ReportData, ruleId: string): string {
   }
   for (const p of points) {
     if (p.count === 0) continue;
-    const evaluatedAt = p.minuteStartMs + MINUTE + 30_000;
+    const evaluatedAt = p.minuteStartMs + MINUTE + data.alarmOffsetMs;
     const late = p.arrivedAtMs > evaluatedAt;
     parts.push(
       `<rect x="${x(p.minuteStartMs)}" y="${y(p.count)}" width="${minuteW}" height="${10 + PLOT_H - y(p.count)}" class="${late ? 'bar late' : 'bar'}"><title>${new Date(p.minuteStartMs).toISOString().slice(11, 16)}: ${p.count} matching traces, arrived ${Math.round((p.arrivedAtMs - p.minuteStartMs - MINUTE) / 1000)} s after the minute</title></rect>`,

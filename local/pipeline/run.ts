@@ -295,6 +295,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       history,
       requestsPerMinute: tally.perMinute(),
       endedAtMs: played.endedAtMs,
+      alarmOffsetMs: timing.alarmScheduleOffsetMs ?? 0,
       threads: [...threads.values()],
       channelNames: new Map((svc.slack?.channels() ?? []).map((c) => [c.id, c.name])),
       emails: record.emails,
