@@ -44,6 +44,19 @@ describe('virtual clock', () => {
     expect(Date.now() - START).toBeGreaterThanOrEqual(60_040);
   });
 
+  it('lets at most the limited wall time flow while limited, and all of it again after release', async () => {
+    clock = installVirtualClock({ start: START, flow: true });
+    const release = clock.limitFlow(10);
+    await sleep(60);
+    expect(Date.now() - START).toBeLessThanOrEqual(10);
+    clock.advance(3_500); // explicit moves are not limited
+    expect(Date.now() - START).toBeGreaterThanOrEqual(3_500);
+    release();
+    const before = Date.now();
+    await sleep(60);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(40);
+  });
+
   it('gives the real Date back on uninstall, once', () => {
     clock = installVirtualClock({ start: START, flow: false });
     clock.uninstall();

@@ -22,6 +22,13 @@ export interface VirtualClock {
   setSystemTime(at: number | Date): void;
   /** Moves the clock forward by `ms` virtual milliseconds. */
   advance(ms: number): void;
+  /**
+   * Until the returned release is called, lets at most `maxMs` of wall time flow onto the clock
+   * (explicit moves still count in full). For work whose virtual duration must not depend on
+   * how busy the machine is: a shopper's request stalled for 3 s of wall time on a loaded
+   * machine would otherwise become a slow request that pages someone.
+   */
+  limitFlow(maxMs: number): () => void;
   /** Restores the real `Date`. Idempotent. */
   uninstall(): void;
 }
@@ -38,6 +45,7 @@ export function installVirtualClock(options: VirtualClockOptions): VirtualClock 
   const fake = FakeTimers.install({ now: options.start, toFake: ['Date'] });
   let installed = true;
   let ticker: NodeJS.Timeout | undefined;
+  let limit: { left: number } | undefined;
 
   // Measured elapsed wall time rather than a fixed delta per tick: a busy event loop delays
   // the ticker, and virtual time must not fall behind the wall when it does.
@@ -48,7 +56,9 @@ export function installVirtualClock(options: VirtualClockOptions): VirtualClock 
       const elapsed = Math.floor(current - last);
       if (elapsed <= 0) return;
       last += elapsed;
-      fake.tick(elapsed);
+      const flowing = limit ? Math.min(elapsed, limit.left) : elapsed;
+      if (limit) limit.left -= flowing;
+      if (flowing > 0) fake.tick(flowing);
     }, options.flowEveryMs ?? 2);
     // The clock alone must never keep the process alive.
     ticker.unref();
@@ -72,6 +82,13 @@ export function installVirtualClock(options: VirtualClockOptions): VirtualClock 
       advance(target - fake.now);
     },
     advance,
+    limitFlow(maxMs) {
+      const own = { left: Math.max(0, maxMs) };
+      limit = own;
+      return () => {
+        if (limit === own) limit = undefined;
+      };
+    },
     uninstall() {
       if (!installed) return;
       installed = false;

@@ -91,3 +91,38 @@ describe('DynamoDB fault proxy', () => {
     expect(advanced).toEqual([]);
   });
 });
+
+describe('DynamoDB fault proxy, per request', () => {
+  beforeEach(() => {
+    proxy.clearFaults();
+    proxy.takeHits();
+  });
+
+  it('breaks every carts-table call while a request fault is set, counts them, and stops when cleared', async () => {
+    proxy.setRequestFault({ kind: 'errors' });
+    await expect(query(CARTS, HEALTHY)).rejects.toMatchObject({ name: 'InternalServerError' });
+    await expect(put(CARTS, HEALTHY)).rejects.toMatchObject({ name: 'InternalServerError' });
+    await put(OTHER, HEALTHY);
+    expect(proxy.takeHits()).toBe(2);
+    expect(proxy.takeHits()).toBe(0);
+    proxy.setRequestFault(undefined);
+    await expect(query(CARTS, HEALTHY)).resolves.toBeDefined();
+    expect(proxy.takeHits()).toBe(0);
+  });
+
+  it('throttles the way DynamoDB does (400 ProvisionedThroughputExceededException)', async () => {
+    proxy.setRequestFault({ kind: 'throttling' });
+    const error = (await query(CARTS, HEALTHY).catch((e: unknown) => e)) as DynamoDBServiceException;
+    expect(error.name).toBe('ProvisionedThroughputExceededException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+    proxy.setRequestFault(undefined);
+  });
+
+  it('slows each call by the fault latency, then answers', async () => {
+    proxy.setRequestFault({ kind: 'latency', ms: 1_200 });
+    await put(CARTS, HEALTHY);
+    expect((await query(CARTS, HEALTHY)).Items).toHaveLength(1);
+    expect(advanced).toEqual([1_200, 1_200]);
+    proxy.setRequestFault(undefined);
+  });
+});

@@ -7,12 +7,23 @@
  * - a request that touches a *slow* user's cart first advances the virtual clock (the time
  *   DynamoDB "took"), then is forwarded.
  * Everything else, including every other table (the alerts table), passes through untouched.
+ *
+ * Per request (`setRequestFault`): while set, *every* carts-table request is broken the given
+ * way: errors (500 InternalServerError), throttling (400 ProvisionedThroughputExceededException,
+ * DynamoDB's throttling answer), or latency (the clock advances, then it is forwarded). The
+ * local pipeline sets it around the one invocation a scenario's fault breaks (Lambda runs one
+ * request at a time per sandbox) and reads `takeHits()` after it: how many calls it broke,
+ * which is how the ground truth knows the request did reach DynamoDB.
  */
 import { request as httpRequest } from 'node:http';
 import { awsJsonError, startHttpServer, type HttpReply, type HttpRequest } from './http-server';
 
 /** DynamoDB's JSON 1.0 error type for a 500 (the SDK maps it to `InternalServerError`). */
 export const INTERNAL_SERVER_ERROR = 'com.amazonaws.dynamodb.v20120810#InternalServerError';
+/** DynamoDB's throttling error (HTTP 400). */
+export const THROTTLED = 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException';
+
+export type RequestFault = { kind: 'errors' } | { kind: 'throttling' } | { kind: 'latency'; ms: number };
 
 export interface DynamoFaults {
   /** Cognito `sub`s whose cart requests fail. */
@@ -43,6 +54,10 @@ export interface DynamoFaultProxy {
   url: string;
   setFaults(faults: DynamoFaults): void;
   clearFaults(): void;
+  /** Breaks every carts-table request until cleared (undefined). */
+  setRequestFault(fault: RequestFault | undefined): void;
+  /** Carts-table calls broken by the request fault since the last call. */
+  takeHits(): number;
   stats(): DynamoFaultStats;
   close(): Promise<void>;
 }
@@ -52,10 +67,37 @@ const NO_FAULTS: DynamoFaults = { failing: new Set(), slow: new Set(), slowMs: 0
 export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): Promise<DynamoFaultProxy> {
   const target = new URL(options.target);
   let faults = NO_FAULTS;
+  let requestFault: RequestFault | undefined;
+  let hits = 0;
   const stats: DynamoFaultStats = { forwarded: 0, failed: 0, slowed: 0 };
 
   async function handle(request: HttpRequest): Promise<HttpReply> {
     const body = request.body.toString('utf8');
+    if (requestFault && cartsTableRequest(body, options.cartsTable)) {
+      hits += 1;
+      if (requestFault.kind === 'errors') {
+        stats.failed += 1;
+        return awsJsonError(
+          500,
+          INTERNAL_SERVER_ERROR,
+          'Internal server error',
+          'application/x-amz-json-1.0',
+        );
+      }
+      if (requestFault.kind === 'throttling') {
+        stats.failed += 1;
+        return awsJsonError(
+          400,
+          THROTTLED,
+          'The level of configured provisioned throughput for the table was exceeded.',
+          'application/x-amz-json-1.0',
+        );
+      }
+      stats.slowed += 1;
+      options.advanceClock(requestFault.ms);
+      stats.forwarded += 1;
+      return forward(target, request);
+    }
     const sub = cartsTableRequest(body, options.cartsTable) ? touchedSub(body, faults) : undefined;
     if (sub !== undefined && faults.failing.has(sub)) {
       stats.failed += 1;
@@ -77,6 +119,14 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
     },
     clearFaults() {
       faults = NO_FAULTS;
+    },
+    setRequestFault(fault) {
+      requestFault = fault;
+    },
+    takeHits() {
+      const taken = hits;
+      hits = 0;
+      return taken;
     },
     stats: () => ({ ...stats }),
     close: server.close,

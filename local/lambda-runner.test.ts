@@ -78,6 +78,19 @@ describe('lambda runner: API invocations', () => {
     expect(trace).toMatchObject({ partial: false, fault: false, responseTime: 0.12, http: { status: 200 } });
   });
 
+  it('runs an unsampled request with Sampled=0 and sends no segment (X-Ray decided not to trace it)', async () => {
+    const { runner, emitted } = setup();
+    let header: string | undefined;
+    const fn = api('shop-list-cart', async () => {
+      header = process.env._X_AMZN_TRACE_ID;
+      return { statusCode: 502, body: '{}' };
+    });
+    const run = await runner.invokeApi(fn, request, { sampled: false });
+    expect(run.response.statusCode).toBe(502);
+    expect(header).toMatch(/;Sampled=0$/);
+    expect(emitted).toEqual([]);
+  });
+
   it('flags fault on both segments when the function answers 5xx', async () => {
     const { runner, emitted } = setup();
     const run = await runner.invokeApi(

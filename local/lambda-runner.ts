@@ -87,8 +87,12 @@ export interface LambdaRunnerOptions {
 
 export interface LambdaRunner {
   warm<E, R>(fn: LambdaFunction<E, R>): Promise<void>;
-  /** An API Gateway proxy request to `fn`. Never rejects: a thrown handler is a 502 for the client. */
-  invokeApi(fn: ApiFunction, request: ApiRequest): Promise<ApiInvocation>;
+  /**
+   * An API Gateway proxy request to `fn`. Never rejects: a thrown handler is a 502 for the client.
+   * `sampled: false` is X-Ray's "not traced" decision made at API Gateway: the header says
+   * `Sampled=0`, the SDK in the function records nothing, and no segment is sent.
+   */
+  invokeApi(fn: ApiFunction, request: ApiRequest, options?: { sampled?: boolean }): Promise<ApiInvocation>;
   /**
    * An asynchronous invoke (EventBridge, Scheduler): resolves with the result, rejects with what
    * the handler threw (so the event bus can retry and dead-letter, as Lambda's async config does).
@@ -133,8 +137,8 @@ export function newTraceId(nowMs: number): string {
   return `1-${Math.floor(nowMs / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
 }
 
-export function traceHeader(traceId: string, parentId: string): string {
-  return `Root=${traceId};Parent=${parentId};Sampled=1`;
+export function traceHeader(traceId: string, parentId: string, sampled = true): string {
+  return `Root=${traceId};Parent=${parentId};Sampled=${sampled ? 1 : 0}`;
 }
 
 export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
@@ -213,9 +217,10 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
     event: E,
     traceId: string,
     functionSegmentId: string,
+    sampled = true,
   ): Promise<Invocation<R>> {
     const requestId = randomUUID();
-    return inFunction(fn, traceHeader(traceId, functionSegmentId), async () => {
+    return inFunction(fn, traceHeader(traceId, functionSegmentId, sampled), async () => {
       const handler = await handlerOf(fn);
       const startMs = now();
       count += 1;
@@ -260,7 +265,7 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
   return {
     warm: (fn) => serially(() => inFunction(fn, undefined, async () => void (await handlerOf(fn)))),
 
-    invokeApi: (fn, request) =>
+    invokeApi: (fn, request, { sampled = true } = {}) =>
       serially(async () => {
         const apiRequestId = randomUUID();
         const rootId = newSegmentId();
@@ -268,9 +273,10 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
         const receivedMs = now();
         const traceId = newTraceId(receivedMs);
         const event = apiGatewayEvent(request, stage, apiRequestId, receivedMs);
-        const invocation = await run(fn, event, traceId, functionId);
+        const invocation = await run(fn, event, traceId, functionId, sampled);
         const response = clientResponse(invocation.error ? undefined : invocation.result);
         const respondedMs = now();
+        if (!sampled) return { ...invocation, startMs: receivedMs, endMs: respondedMs, response };
         emitFunction(fn, invocation, { functionId, rootId, traceId }, response.statusCode);
         emit(
           apiStageSegment({

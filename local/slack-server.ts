@@ -14,6 +14,11 @@
  * errors, HTTP 429 with `Retry-After` (seconds) when rate limited, and the block checks
  * that make real Slack reject a message the templates might produce.
  *
+ * Rate limit (optional, `rateLimit`): `chat.postMessage` per channel as Slack documents it, about
+ * one message a second with short bursts (a token bucket: `burst` posts at once, refilled at
+ * `perSecond`), answered beyond it with HTTP 429, `{ ok: false, error: 'ratelimited' }` and
+ * `Retry-After` in seconds. Figures and sources: local/aws-timing.ts (`slack-rate-limit`).
+ *
  * Like Slack, `chat.postMessage` accepts a channel id or name; `chat.update` and
  * `conversations.replies` accept only ids (`channel_not_found` for a name), so code that
  * works here keeps the id from the post response as it must against Slack.
@@ -75,6 +80,8 @@ export interface SlackMessage {
   updates: number;
   /** Message metadata posted with it (`event_type`, `event_payload`). */
   metadata?: { event_type: string; event_payload: Record<string, unknown> } | undefined;
+  /** What it said before each `chat.update`, oldest first (Slack keeps an edit history too). */
+  revisions: Array<{ text: string; blocks: unknown[] | undefined }>;
 }
 
 export interface SlackCall {
@@ -94,12 +101,23 @@ export type SlackFault =
 
 const NEVER = new Promise<never>(() => undefined);
 
+export interface SlackRateLimit {
+  /** Posts a channel regains per second. */
+  perSecond: number;
+  /** Posts a channel can make at once. */
+  burst: number;
+  /** The `Retry-After` header sent with a 429. */
+  retryAfterSeconds: number;
+}
+
 export interface SlackServerOptions {
   /** Bot token the server accepts (default `xoxb-local-token`). */
   token?: string;
   channels?: SlackChannelInput[];
-  /** Milliseconds since the epoch; message ts values derive from it. */
+  /** Milliseconds since the epoch; message ts values and the rate limit derive from it. */
   clock?: () => number;
+  /** Per-channel `chat.postMessage` limit; default none. */
+  rateLimit?: SlackRateLimit | undefined;
 }
 
 export interface SlackServer {
@@ -138,6 +156,25 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   const faults = createFaultQueue<SlackFault, { method: string }>();
   let lastMicros = 0;
   let channelSeq = 0;
+  const buckets = new Map<string, { tokens: number; atMs: number }>();
+
+  /** Takes one post from the channel's bucket; false when it is empty (rate limited). */
+  function takePost(channelRef: unknown): boolean {
+    const limit = options.rateLimit;
+    const channel = typeof channelRef === 'string' ? byIdOrName(channelRef) : undefined;
+    if (!limit || !channel) return true;
+    const at = clock();
+    const bucket = buckets.get(channel.id) ?? { tokens: limit.burst, atMs: at };
+    bucket.tokens = Math.min(
+      limit.burst,
+      bucket.tokens + (Math.max(0, at - bucket.atMs) / 1000) * limit.perSecond,
+    );
+    bucket.atMs = at;
+    buckets.set(channel.id, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
 
   function addChannel(input: SlackChannelInput): SlackChannel {
     channelSeq += 1;
@@ -228,6 +265,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       editedTs: undefined,
       updates: 0,
       metadata,
+      revisions: [],
     };
     messagesByChannel.get(channel.id)?.push(message);
     return { ok: true, body: { channel: channel.id, ts: message.ts, message: view(message) } };
@@ -242,6 +280,7 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     const content = messageContent(params, false);
     if ('error' in content) return content;
     if (content.text === undefined && content.blocks === undefined) return fail('no_text');
+    message.revisions.push({ text: message.text, blocks: message.blocks });
     if (content.text !== undefined) message.text = content.text;
     // Slack keeps the previous blocks when an update sends none.
     if (content.blocks !== undefined) message.blocks = content.blocks;
@@ -353,6 +392,19 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       record(0, undefined);
       return NEVER;
     }
+    if (
+      !fault &&
+      method === 'chat.postMessage' &&
+      !authError(request, params, token) &&
+      !takePost(params.channel)
+    ) {
+      record(429, 'ratelimited');
+      return jsonReply(
+        429,
+        { ok: false, error: 'ratelimited' },
+        { 'retry-after': String(options.rateLimit?.retryAfterSeconds ?? 1) },
+      );
+    }
     if (fault?.kind === 'http') {
       record(fault.status, undefined);
       return { status: fault.status, headers: { 'content-type': 'text/html' }, body: '<html>error</html>' };
@@ -388,11 +440,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
     messages(ref) {
       const channel = byIdOrName(ref);
       if (!channel) return [];
-      return (messagesByChannel.get(channel.id) ?? []).filter(isTopLevel).map((m) => ({ ...m }));
+      return (messagesByChannel.get(channel.id) ?? []).filter(isTopLevel).map((m) => structuredClone(m));
     },
     thread(ref, ts) {
       const channel = byIdOrName(ref);
-      return channel ? threadOf(channel.id, ts).map((m) => ({ ...m })) : [];
+      return channel ? threadOf(channel.id, ts).map((m) => structuredClone(m)) : [];
     },
     calls: (method) => calls.filter((c) => method === undefined || c.method === method),
     failNext(fault, { method, times, when } = {}) {

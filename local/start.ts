@@ -4,11 +4,15 @@
  * run's checks pass, 1 when one fails (the summary says which and why), 2 on a usage error,
  * 130 on Ctrl-C (after closing every port).
  *
+ * A bad scenario file (or `--duration` that cuts a fault) is a usage error too: exit 2 with
+ * every problem, its file, line and path.
+ *
  * Slack: the local Slack stand-in, unless SLACK_BOT_TOKEN is set; then pages go to the real
  * workspace (the bot must be in the rule set's channels) and the Slack checks are skipped.
  */
 import { runPipeline } from './pipeline/run';
-import { parseRunArgs, USAGE, UsageError, type RunOptions } from './scenario/options';
+import { ScenarioError } from './scenario/load';
+import { parseRunArgs, usage, UsageError, type RunOptions } from './scenario/options';
 import { formatSummary } from './summary';
 import { createView } from './view';
 
@@ -20,14 +24,14 @@ function options(): RunOptions {
     return parseRunArgs(process.argv.slice(2));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    process.stderr.write(`${error.message}\n\n${usage()}`);
     process.exit(2);
   }
 }
 
 const opts = options();
 if (opts.help) {
-  write(USAGE);
+  write(usage());
   process.exit(0);
 }
 
@@ -50,7 +54,7 @@ try {
   });
   view.close();
   write(
-    `\n${formatSummary(summary)}\n\nEverything is under ${opts.outDir}/ (summary.json, slack/, emails/, digest.*, traces.jsonl, events.jsonl, logs/).\n`,
+    `\n${formatSummary(summary)}\n\nEverything is under ${opts.outDir}/ (report.html to look at; summary.json, slack/, emails/, digest.*, traces.jsonl, trace-summaries.jsonl, events.jsonl, logs/).\n`,
   );
   process.exitCode = summary.ok ? 0 : 1;
 } catch (error) {
@@ -58,6 +62,9 @@ try {
   if (controller.signal.aborted) {
     write('\nInterrupted: the stand-ins are closed and nothing is left running.\n');
     process.exitCode = 130;
+  } else if (error instanceof ScenarioError || error instanceof RangeError) {
+    process.stderr.write(`\n${error.message}\n`);
+    process.exitCode = 2;
   } else {
     process.stderr.write(
       `\nThe run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

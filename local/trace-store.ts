@@ -26,6 +26,8 @@ export interface TraceStore {
    * trace arrive one by one), or rejects after `timeoutMs`.
    */
   waitFor(id: string, until?: (trace: Trace) => boolean, timeoutMs?: number): Promise<Trace>;
+  /** Calls `listener` on every put (each segment of a trace is one); returns the unsubscribe. */
+  onPut(listener: (trace: Trace) => void): () => void;
 }
 
 export function createTraceStore(): TraceStore {
@@ -48,6 +50,10 @@ export function createTraceStore(): TraceStore {
     clear() {
       traces.clear();
       sorted = undefined;
+    },
+    onPut(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     waitFor(id, until = () => true, timeoutMs = 2_000) {
       const current = traces.get(id)?.trace;

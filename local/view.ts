@@ -1,5 +1,5 @@
 /**
- * The live terminal view of a run: phase, virtual time, traffic, alarm states, open Insights,
+ * The live terminal view of a run: faults on, virtual time, traffic, alarm states, open Insights,
  * events and pages, and the latest happenings. Plain ANSI redrawn in place on a TTY; plain
  * lines (one per happening and per virtual minute) when output is not a terminal or CI=true.
  *
@@ -10,7 +10,8 @@ import type { BusEvent, Delivery } from './event-bus';
 import type { ApiInvocation } from './lambda-runner';
 import type { MinuteReport } from './pipeline/minute-loop';
 import type { MinuteState, PipelineReporter } from './pipeline/run';
-import type { PhaseWindow, PlannedRequest } from './scenario/plan';
+import type { PlannedRequest } from './scenario/plan';
+import type { Fault } from './scenario/scenario';
 
 export interface ViewOptions {
   live: boolean;
@@ -32,18 +33,13 @@ const ANSI = {
   yellow: (s: string) => `\x1b[33m${s}\x1b[39m`,
 };
 
-const PHASE_COLOUR: Record<string, (s: string) => string> = {
-  normal: ANSI.green,
-  fault: ANSI.red,
-  recovery: ANSI.yellow,
-};
 const RECENT = 8;
 
 export function createView(options: ViewOptions): View {
   // Looked up on every call: the virtual clock replaces Date after the view is created.
   const now = options.now ?? (() => Date.now());
   const state = {
-    phase: 'starting',
+    faultsOn: new Set<string>(),
     requests: 0,
     ok: 0,
     clientErrors: 0,
@@ -76,12 +72,12 @@ export function createView(options: ViewOptions): View {
 
   function draw(): void {
     if (closed) return;
-    const colour = PHASE_COLOUR[state.phase] ?? ((s: string) => s);
+    const faults = state.faultsOn.size > 0 ? ANSI.red([...state.faultsOn].join(', ')) : ANSI.green('none');
     const alarms = Object.entries(state.alarms)
       .map(([rule, value]) => `${rule} ${value === 'ALARM' ? ANSI.red(value) : value}`)
       .join('   ');
     const lines = [
-      `${ANSI.bold('user-impact alerting, local run')}   phase ${colour(state.phase.toUpperCase())}   ${clock()} virtual`,
+      `${ANSI.bold('user-impact alerting, local run')}   faults on: ${faults}   ${clock()} virtual`,
       `traffic   ${state.requests} requests: ${state.ok} ok, ${state.clientErrors} 4xx, ${ANSI.red(String(state.faults))} 5xx, ${state.slow} over 3 s`,
       `alarms    ${alarms || ANSI.dim('(not evaluated yet)')}`,
       `insights  ${state.insights.length > 0 ? ANSI.red(state.insights.join(', ')) : ANSI.dim('none open')}`,
@@ -95,10 +91,14 @@ export function createView(options: ViewOptions): View {
   }
 
   return {
-    phase(phase: PhaseWindow) {
-      state.phase = phase.name;
+    fault(fault: Fault, on: boolean) {
+      if (on) state.faultsOn.add(fault.name);
+      else state.faultsOn.delete(fault.name);
+      const what = fault.what.kind === 'latency' ? `${fault.what.ms} ms latency` : fault.what.kind;
       happening(
-        `phase ${phase.name}${phase.name === 'fault' ? ': DynamoDB fails some carts and slows others' : ''}`,
+        on
+          ? `fault ${fault.name} on: ${what} on ${fault.dependency} (${fault.operations.join(', ')})`
+          : `fault ${fault.name} off`,
       );
     },
     request(_planned: PlannedRequest, invocation: ApiInvocation) {

@@ -7,6 +7,12 @@
  * `rules/filter` engine in real use), so the stand-in never has its own idea of X-Ray's
  * filter language. Errors carry the `x-amzn-ErrorType` header and `__type`, which is how
  * the SDK picks `InvalidRequestException` or `ThrottledException` (429).
+ *
+ * Timing (off unless `timing` asks; figures and sources in local/aws-timing.ts): a trace is
+ * only visible some seconds after it ends (indexing); a GetTraceSummaries page covers a time
+ * slice and a bounded number of scanned traces, so it can hold few or no matches and still
+ * carry a NextToken, and the last slice may come back empty; each call takes some virtual time;
+ * calls beyond a request rate are throttled (`ThrottledException`, 429).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -20,6 +26,8 @@ import {
   startHttpServer,
 } from './http-server';
 import type { FaultOptions, HttpReply, HttpRequest } from './http-server';
+import { within, type MsRange } from './aws-timing';
+import { createPrng } from './scenario/prng';
 import { inTimeRange, type TraceStore } from './trace-store';
 
 /** Real X-Ray returns about 100 summaries a page (not documented). */
@@ -49,6 +57,21 @@ export interface XRayCall {
   input: Record<string, unknown>;
   status: number;
   errorType: string | undefined;
+  /** For a 429: an injected fault (`throttleNext`, `failNext`) or the request-rate limit. */
+  throttledBy?: 'fault' | 'rate-limit';
+  /** Virtual ms when the call arrived (with a `now`). */
+  atMs?: number;
+}
+
+export interface XRayTiming {
+  /** Trace end → visible to GetTraceSummaries. */
+  indexing?: MsRange | undefined;
+  /** One page covers at most this much of the window (by trace start) and this many scanned traces. */
+  paging?: { sliceMs: number; maxScanned: number } | undefined;
+  /** Duration of each GetTraceSummaries call, in virtual time (needs `advanceClock`). */
+  latency?: MsRange | undefined;
+  /** Token bucket on GetTraceSummaries. */
+  rateLimit?: { perSecond: number; burst: number } | undefined;
 }
 
 export interface XRayFault {
@@ -61,9 +84,16 @@ export interface XRayServerOptions {
   store: TraceStore;
   compile: FilterCompiler;
   pageSize?: number;
-  /** Delay before each GetTraceSummaries page, to exercise the notifier's time budget. */
+  /** Wall delay before each GetTraceSummaries page, to exercise the notifier's time budget. */
   latencyMs?: number;
   groups?: XRayGroup[];
+  timing?: XRayTiming;
+  /** Virtual clock (indexing, rate limit); default `Date.now`. */
+  now?: () => number;
+  /** Moves the virtual clock: how `timing.latency` passes. Without it latency is a wall sleep. */
+  advanceClock?: (ms: number) => void;
+  /** Seed of the timing draws (indexing delay per trace, latency per call). */
+  seed?: number;
 }
 
 export interface XRayServer {
@@ -111,9 +141,45 @@ const tokenSchema = z.object({ t: z.number(), i: z.string(), q: z.string() });
 
 export async function startXRayServer(options: XRayServerOptions): Promise<XRayServer> {
   const { store, compile } = options;
+  const timing = options.timing ?? {};
+  const now = options.now ?? Date.now;
+  const prng = createPrng(((options.seed ?? 0) ^ 0x0c4a7e11) >>> 0);
   let pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   let latencyMs = options.latencyMs ?? 0;
   const calls: XRayCall[] = [];
+  // Each trace's indexing delay, drawn when its first segment is stored (in arrival order).
+  const indexDelay = new Map<string, number>();
+  const unsubscribe = timing.indexing
+    ? store.onPut((trace) => {
+        if (!indexDelay.has(trace.id)) indexDelay.set(trace.id, within(timing.indexing!, prng.next()));
+      })
+    : () => undefined;
+  const visible = (trace: Trace) =>
+    !timing.indexing ||
+    (trace.startTime + (trace.duration ?? trace.responseTime ?? 0)) * 1000 +
+      (indexDelay.get(trace.id) ?? 0) <=
+      now();
+  const bucket = timing.rateLimit ? { tokens: timing.rateLimit.burst, atMs: now() } : undefined;
+  function rateLimited(): boolean {
+    if (!bucket || !timing.rateLimit) return false;
+    const at = now();
+    bucket.tokens = Math.min(
+      timing.rateLimit.burst,
+      bucket.tokens + ((at - bucket.atMs) / 1000) * timing.rateLimit.perSecond,
+    );
+    bucket.atMs = at;
+    if (bucket.tokens < 1) return true;
+    bucket.tokens -= 1;
+    return false;
+  }
+  async function takeTime(): Promise<void> {
+    if (timing.latency) {
+      const ms = within(timing.latency, prng.next());
+      if (options.advanceClock) options.advanceClock(ms);
+      else await sleep(ms);
+    }
+    await sleep(latencyMs);
+  }
   const faults = createFaultQueue<XRayFault, { operation: string }>();
   const compiled = new Map<string, TraceMatcher | Error>();
   const groups = [{ name: 'Default' }, ...(options.groups ?? [])].map(groupView);
@@ -139,31 +205,47 @@ export async function startXRayServer(options: XRayServerOptions): Promise<XRayS
     const matches = evaluating(matcher(input.FilterExpression));
     const query = queryKey(input);
     const cursor = input.NextToken === undefined ? undefined : readToken(input.NextToken, query);
-    await sleep(latencyMs);
+    await takeTime();
 
+    const paging = timing.paging;
+    // The page's slice: from the cursor (or the window's end) back by sliceMs, by trace start.
+    const sliceStart = paging
+      ? (cursor?.t ?? input.EndTime) - paging.sliceMs / 1000
+      : Number.NEGATIVE_INFINITY;
     const page: Trace[] = [];
     let processed = 0;
-    let more = false;
+    let lastProcessed: Trace | undefined;
+    let next: z.output<typeof tokenSchema> | undefined;
     for (const trace of store.list()) {
       if (cursor && !olderThan(trace, cursor)) continue;
-      if (!inTimeRange(trace, input.StartTime, input.EndTime, input.TimeRangeType)) continue;
+      if (!inTimeRange(trace, input.StartTime, input.EndTime, input.TimeRangeType) || !visible(trace))
+        continue;
+      if (trace.startTime < sliceStart) {
+        next = { t: sliceStart, i: '', q: query };
+        break;
+      }
       if (page.length === pageSize) {
         // Look ahead for one more match so the last page carries no NextToken.
-        if (matches(trace)) {
-          more = true;
-          break;
-        }
-        continue;
+        if (!matches(trace)) continue;
+        const last = page[page.length - 1]!;
+        next = { t: last.startTime, i: last.id, q: query };
+        break;
+      }
+      if (paging && processed === paging.maxScanned) {
+        next = { t: lastProcessed!.startTime, i: lastProcessed!.id, q: query };
+        break;
       }
       processed += 1;
+      lastProcessed = trace;
       if (matches(trace)) page.push(trace);
     }
-    const last = page[page.length - 1];
+    // Slicing scans the whole window, so a last slice may come back empty but with a token.
+    if (!next && paging && sliceStart > input.StartTime) next = { t: sliceStart, i: '', q: query };
     return {
       TraceSummaries: page.map(toTraceSummary),
-      ApproximateTime: page[0]?.startTime ?? input.EndTime,
+      ApproximateTime: paging ? Math.max(sliceStart, input.StartTime) : (page[0]?.startTime ?? input.EndTime),
       TracesProcessedCount: processed,
-      ...(more && last ? { NextToken: writeToken({ t: last.startTime, i: last.id, q: query }) } : {}),
+      ...(next ? { NextToken: writeToken(next) } : {}),
     };
   }
 
@@ -208,12 +290,28 @@ export async function startXRayServer(options: XRayServerOptions): Promise<XRayS
     const route = request.method === 'POST' ? routes[request.path] : undefined;
     const body = parseJsonObject(request.body);
     const operation = route?.[0] ?? 'Unknown';
+    const atMs = now();
+    let throttledBy: XRayCall['throttledBy'];
     const record = (status: number, errorType?: string) =>
-      calls.push({ operation, input: body ?? {}, status, errorType });
+      calls.push({
+        operation,
+        input: body ?? {},
+        status,
+        errorType,
+        atMs,
+        ...(throttledBy ? { throttledBy } : {}),
+      });
     try {
       if (!route) throw new XRayError('UnknownOperationException', 404, `No operation at ${request.path}`);
       const fault = faults.take({ operation });
-      if (fault) throw new XRayError(fault.type, fault.status, fault.message ?? fault.type);
+      if (fault) {
+        if (fault.status === 429) throttledBy = 'fault';
+        throw new XRayError(fault.type, fault.status, fault.message ?? fault.type);
+      }
+      if (operation === 'GetTraceSummaries' && rateLimited()) {
+        throttledBy = 'rate-limit';
+        throw new XRayError('ThrottledException', 429, 'Rate exceeded');
+      }
       if (body === undefined) throw invalidRequest('Request body is not a JSON object');
       const result = await route[1](body);
       record(200);
@@ -228,7 +326,10 @@ export async function startXRayServer(options: XRayServerOptions): Promise<XRayS
   const server = await startHttpServer(handle);
   return {
     url: server.url,
-    close: server.close,
+    close: async () => {
+      unsubscribe();
+      await server.close();
+    },
     setPageSize(size) {
       if (!Number.isInteger(size) || size < 1) throw new RangeError('page size must be a positive integer');
       pageSize = size;

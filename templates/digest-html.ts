@@ -102,7 +102,7 @@ function tiles(f: DigestFigures): string {
     tile('Incidents', formatCount(f.incidents), comparison(prev, f.incidents, f.previous.incidents)),
     tile(
       'Users affected',
-      usersLabel(f.users.distinct, f.users.lowerBound),
+      usersLabel(f.users.distinct, f.users.lowerBound, f.users.estimate),
       comparison(
         prev,
         f.users.distinct,
@@ -255,6 +255,11 @@ function names(f: DigestFigures): string {
 
 function footer(f: DigestFigures): string {
   const notes: string[] = [];
+  if (f.incidents > 0 && f.users.estimate) {
+    notes.push(
+      '"About": requests were sampled, so users were counted from sampled traces and the number affected estimated from them, as the page did (largest incident shown).',
+    );
+  }
   if (f.incidents > 0 && f.users.lowerBound) {
     notes.push(
       '"At least": some incidents had more affected users than were recorded (partial enrichment or a truncated list).',

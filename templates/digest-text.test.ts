@@ -9,6 +9,7 @@ import {
   type IncidentScript,
 } from '../functions/digest/test-support';
 import { ruleSet } from '../rules';
+import { renderDigestHtml } from './digest-html';
 import {
   barSegments,
   digestSubject,
@@ -103,6 +104,32 @@ describe('digestSubject', () => {
     const quiet = digestSubject(figuresFor([], new Date('2027-01-04T08:00:00Z')));
     expect(quiet).toBe('User-impact digest 28 Dec 2026 - 3 Jan 2027: no incidents');
     for (const s of [subject, quiet]) expect(s).toMatch(/^[\x20-\x7e]{1,99}$/);
+  });
+});
+
+describe('digest under sampling', () => {
+  const sampled: IncidentScript = {
+    ruleId: 'registered-user-faults',
+    severity: 'page',
+    title: 'Faults for registered shoppers',
+    at: '2026-11-20T10:00:00Z',
+    pagedAfterMs: 120_000,
+    resolvedAfterMs: 900_000,
+    users: ['a', 'b', 'c', 'd', 'e', 'f'],
+    estimate: { seen: 6, estimate: 190, low: 150, high: 240, samplingRate: 0.05 },
+  };
+
+  it('uses the figure the page used: about N with its interval and the users seen', () => {
+    const figures = figuresFor([sampled]);
+    expect(digestSubject(figures)).toBe(
+      'User-impact digest 16-22 Nov 2026: 1 incident, about 190 users affected',
+    );
+    const text = renderDigestText(figures);
+    expect(text).toContain('about 190 (95 %: 150–240; 6 seen)');
+    expect(text).toContain('"About": requests were sampled');
+    const html = renderDigestHtml(figures);
+    expect(html).toContain('about 190 (95 %: 150–240; 6 seen)');
+    expect(html).toContain('&quot;About&quot;: requests were sampled');
   });
 });
 

@@ -80,6 +80,11 @@ export interface DigestFigures {
     distinct: number;
     /** Some incident's user list was truncated or partial: the true number may be higher. */
     lowerBound: boolean;
+    /**
+     * Under sampling: affected users estimated from those seen (the largest incident's
+     * estimate, as its page said), with its 95 % interval. `distinct` stays the users seen.
+     */
+    estimate?: { estimate: number; low: number; high: number };
     /** Present only when the rule set's `digest.nameUsers` is on. */
     names?: readonly string[];
   };
@@ -156,7 +161,18 @@ export function clockChangeNote(period: DigestPeriodView): string | undefined {
   return `This period lasted ${period.hours} hours, not ${expected}: the clocks changed.`;
 }
 
-export function usersLabel(count: number, lowerBound: boolean): string {
+export function usersLabel(
+  count: number,
+  lowerBound: boolean,
+  estimate?: DigestFigures['users']['estimate'],
+): string {
+  if (estimate) {
+    const interval =
+      estimate.high > estimate.low
+        ? `95 %: ${formatCount(estimate.low)}–${formatCount(estimate.high)}; `
+        : '';
+    return `about ${formatCount(estimate.estimate)} (${interval}${formatCount(count)} seen)`;
+  }
   return lowerBound ? `at least ${formatCount(count)}` : formatCount(count);
 }
 
@@ -187,8 +203,10 @@ export function shortPeriod(period: DigestPeriodView): string {
 
 /** Email subject: printable ASCII, no line breaks, at most 99 characters (SNS). */
 export function digestSubject(figures: DigestFigures): string {
-  const { distinct, lowerBound } = figures.users;
-  const users = `${formatCount(distinct)}${lowerBound ? '+' : ''} ${distinct === 1 && !lowerBound ? 'user' : 'users'}`;
+  const { distinct, lowerBound, estimate } = figures.users;
+  const users = estimate
+    ? `about ${formatCount(estimate.estimate)} users`
+    : `${formatCount(distinct)}${lowerBound ? '+' : ''} ${distinct === 1 && !lowerBound ? 'user' : 'users'}`;
   const what =
     figures.incidents === 0 ? 'no incidents' : `${plural(figures.incidents, 'incident')}, ${users} affected`;
   const raw = `User-impact digest ${shortPeriod(figures.period)}: ${what}`;
@@ -295,7 +313,7 @@ function pushSummary(push: Push, f: DigestFigures): void {
   push(
     row(
       'Users affected',
-      `${usersLabel(f.users.distinct, f.users.lowerBound)}  ${comparison(prev, f.users.distinct, f.previous.distinctUsers, usersLabel(f.previous.distinctUsers, f.previous.usersLowerBound))}`,
+      `${usersLabel(f.users.distinct, f.users.lowerBound, f.users.estimate)}  ${comparison(prev, f.users.distinct, f.previous.distinctUsers, usersLabel(f.previous.distinctUsers, f.previous.usersLowerBound))}`,
     ),
   );
   push(row('Anonymous requests', formatCount(f.anonymousRequests)));
@@ -389,6 +407,10 @@ function pushNames(push: Push, f: DigestFigures): void {
 }
 
 function pushFooter(push: Push, f: DigestFigures): void {
+  if (f.incidents > 0 && f.users.estimate) {
+    push('"About": requests were sampled, so users were counted from sampled traces and the');
+    push('number affected estimated from them, as the page did (largest incident shown).');
+  }
   if (f.incidents > 0 && f.users.lowerBound) {
     push('"At least": some incidents had more affected users than were recorded');
     push('(partial enrichment or a truncated list).');

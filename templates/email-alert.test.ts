@@ -102,5 +102,13 @@ describe('renderEmailAlert', () => {
     expect(failed).not.toContain('Top affected users');
     const sampled = renderEmailAlert({ ...base, samplingRate: 0.005 }).body;
     expect(sampled).toContain('sampling rate 0.5%');
+    const estimated = renderEmailAlert(goldenCases.find((c) => c.name === 'sampled-estimate')!.input);
+    expect(estimated.subject).toBe(
+      '[PAGE] FIRING: Faults for registered shoppers - about 190 users affected (6 seen)',
+    );
+    expect(estimated.body).toContain('Affected: 6 registered users seen, about 190 affected (95 %: 150–240)');
+    expect(estimated.body).toContain('Users seen in sampled traces (by faults, then requests):');
+    expect(estimated.body).toContain('  +3 more users seen');
+    expect(estimated.body).not.toContain('Top affected users');
   });
 });

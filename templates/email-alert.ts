@@ -65,7 +65,7 @@ export function emailBody(input: PageInput): string {
 
   if (enrichment.status !== 'failed' && enrichment.users.length > 0) {
     out.push('');
-    out.push('Top affected users (by faults, then requests):');
+    out.push(`${facts.usersTitle} (by faults, then requests):`);
     const shown = enrichment.users.slice(0, EMAIL_MAX_USERS);
     shown.forEach((user, i) => {
       const name = truncate(cleanLine(user.username), USERNAME_MAX);
@@ -76,7 +76,7 @@ export function emailBody(input: PageInput): string {
       if (url) out.push(`     ${url}`);
     });
     const omitted = facts.moreUsers(shown.length);
-    if (omitted > 0) out.push(`  +${plural(omitted, 'more user')}`);
+    if (omitted > 0) out.push(`  ${facts.moreLabel(omitted)}`);
   }
 
   if (facts.rootCauses.length > 0) {

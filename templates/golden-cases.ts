@@ -163,6 +163,23 @@ export const goldenCases: GoldenCase[] = [
     },
   },
   {
+    name: 'sampled-estimate',
+    input: {
+      alert: firingAlarm,
+      rule: faultsRule,
+      enrichment: {
+        ...completeEnrichment,
+        users: [user('ines.patel', 2, 2), user('jonas.wong', 1, 1), user('kemi.ito', 1, 1)],
+        distinctUsers: 6,
+        anonymousRequests: 4,
+        unattributedTraces: 0,
+        estimate: { seen: 6, estimate: 190, low: 150, high: 240 },
+      },
+      samplingRate: 0.05,
+      now: NOW,
+    },
+  },
+  {
     name: 'enrichment-failed',
     input: {
       alert: firingAlarm,

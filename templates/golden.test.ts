@@ -36,6 +36,7 @@ describe('golden alert pages', () => {
       'insight-update',
       'resolved',
       'partial-enrichment',
+      'sampled-estimate',
       'enrichment-failed',
       'test-alert',
       'mention-injection',

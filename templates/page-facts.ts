@@ -35,6 +35,10 @@ export interface PageFacts {
   rootCauses: string[];
   /** Registered users not listed by name when `shown` are. */
   moreUsers(shown: number): number;
+  /** Heading of the users list: "Top affected users", or "Users seen in sampled traces". */
+  usersTitle: string;
+  /** "+3 more users" or, under sampling, "+3 more users seen": never "that is everyone". */
+  moreLabel(count: number): string;
 }
 
 export function pageFacts(input: PageInput): PageFacts {
@@ -48,10 +52,7 @@ export function pageFacts(input: PageInput): PageFacts {
       alert.kind === 'alarm' ? 'CloudWatch alarm' : alert.kind === 'insight' ? 'X-Ray Insight' : 'Test alert',
     when: describeWhen(input),
     affected: describeAffected(enrichment),
-    affectedShort:
-      enrichment.status === 'failed'
-        ? 'users unknown'
-        : `${enrichment.status === 'partial' ? '>=' : ''}${formatCount(enrichment.distinctUsers)}${enrichment.distinctUsersCapped ? '+' : ''} users affected`,
+    affectedShort: describeAffectedShort(enrichment),
     notes: describeNotes(input),
     insightImpact:
       alert.impact?.client && alert.impact.client.totalCount > 0
@@ -59,6 +60,8 @@ export function pageFacts(input: PageInput): PageFacts {
         : undefined,
     rootCauses: describeRootCauses(input),
     moreUsers: (shown) => Math.max(0, enrichment.distinctUsers - shown),
+    usersTitle: sampled(input) ? 'Users seen in sampled traces' : 'Top affected users',
+    moreLabel: (count) => `+${plural(count, 'more user')}${sampled(input) ? ' seen' : ''}`,
   };
 
   function describeWhen(page: PageInput): string {
@@ -70,11 +73,36 @@ export function pageFacts(input: PageInput): PageFacts {
   }
 }
 
+/** Fewer than all requests are traced: the users listed are a sample of those affected. */
+function sampled(input: PageInput): boolean {
+  const rate = input.samplingRate;
+  return rate !== undefined && Number.isFinite(rate) && rate > 0 && rate < 1;
+}
+
 function describeAffected(e: PageEnrichment): string {
   if (e.status === 'failed') return `Users unknown (${e.reason ?? 'enrichment failed'})`;
-  const users = `${formatCount(e.distinctUsers)}${e.distinctUsersCapped ? '+' : ''} registered ${e.distinctUsers === 1 && !e.distinctUsersCapped ? 'user' : 'users'}`;
   const anonymous = plural(e.anonymousRequests, 'anonymous request');
-  return `${e.status === 'partial' ? 'At least ' : ''}${users} and ${anonymous}`;
+  const prefix = e.status === 'partial' ? 'At least ' : '';
+  if (e.estimate) {
+    const seen = `${formatCount(e.estimate.seen)} registered ${e.estimate.seen === 1 ? 'user' : 'users'} seen`;
+    return `${prefix}${seen}, ${describeEstimate(e.estimate)}; ${anonymous}`;
+  }
+  const users = `${formatCount(e.distinctUsers)}${e.distinctUsersCapped ? '+' : ''} registered ${e.distinctUsers === 1 && !e.distinctUsersCapped ? 'user' : 'users'}`;
+  return `${prefix}${users} and ${anonymous}`;
+}
+
+/** "about 190 affected (95 %: 150–240)"; the interval is left out when it is a single number. */
+function describeEstimate(estimate: NonNullable<PageEnrichment['estimate']>): string {
+  const interval =
+    estimate.high > estimate.low ? ` (95 %: ${formatCount(estimate.low)}–${formatCount(estimate.high)})` : '';
+  return `about ${formatCount(estimate.estimate)} affected${interval}`;
+}
+
+function describeAffectedShort(e: PageEnrichment): string {
+  if (e.status === 'failed') return 'users unknown';
+  if (e.estimate)
+    return `about ${formatCount(e.estimate.estimate)} users affected (${formatCount(e.estimate.seen)} seen)`;
+  return `${e.status === 'partial' ? '>=' : ''}${formatCount(e.distinctUsers)}${e.distinctUsersCapped ? '+' : ''} users affected`;
 }
 
 function describeNotes(input: PageInput): string[] {
@@ -94,7 +122,12 @@ function describeNotes(input: PageInput): string[] {
     );
   }
   const rate = input.samplingRate;
-  if (rate !== undefined && Number.isFinite(rate) && rate > 0 && rate < 1) {
+  if (rate !== undefined && sampled(input) && e.estimate) {
+    notes.push(
+      `Sampled traces (sampling rate ${formatPercent(rate)}): these are the users seen, not everyone affected. ` +
+        `The estimate (Chao1, from users seen once and twice) is low if some users were hit far more often than others.`,
+    );
+  } else if (rate !== undefined && sampled(input)) {
     notes.push(
       `Counts come from sampled traces (sampling rate ${formatPercent(rate)}): real numbers are higher.`,
     );

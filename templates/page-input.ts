@@ -36,6 +36,16 @@ export interface PageUser {
   exampleTraceId: string | undefined;
 }
 
+/** Affected users estimated from those seen in sampled traces (notifier: affected-estimate.ts). */
+export interface PageEstimate {
+  /** Users seen in sampled traces. */
+  seen: number;
+  /** Point estimate and 95 % interval of the users affected. */
+  estimate: number;
+  low: number;
+  high: number;
+}
+
 export interface PageEnrichment {
   status: 'complete' | 'partial' | 'failed';
   reason: string | undefined;
@@ -50,6 +60,8 @@ export interface PageEnrichment {
   faults: number;
   rootCauses: readonly { kind: string; service: string; type: string | undefined; traces: number }[];
   exampleTraceIds: readonly string[];
+  /** Present when fewer than all requests are traced and an estimate could be made. */
+  estimate?: PageEstimate | undefined;
 }
 
 export type PageRule = Pick<Rule, 'id' | 'title' | 'severity' | 'runbookUrl' | 'owner' | 'group'>;

@@ -87,6 +87,22 @@ describe('renderSlackAlert', () => {
     expect(failedText).not.toContain('sampling rate');
   });
 
+  it('under sampling, states the users seen and the estimate, and never implies the list is complete', () => {
+    const sampled = goldenCases.find((c) => c.name === 'sampled-estimate')!.input;
+    const all = texts(renderSlackAlert(sampled)).join('\n');
+    expect(all).toContain('*Affected:* 6 registered users seen, about 190 affected (95 %: 150–240)');
+    expect(all).toContain('*Users seen in sampled traces*');
+    expect(all).toContain('+3 more users seen');
+    expect(all).not.toContain('Top affected users');
+    expect(all).toContain('sampling rate 5%');
+    // Sampled without an estimate (say, a failed count): still a sample, still no "top affected".
+    const noEstimate = texts(
+      renderSlackAlert({ ...sampled, enrichment: { ...sampled.enrichment, estimate: undefined } }),
+    );
+    expect(noEstimate.join('\n')).toContain('*Users seen in sampled traces*');
+    expect(noEstimate.join('\n')).toContain('real numbers are higher');
+  });
+
   it('renders resolved and TEST pages distinctly', () => {
     const resolved = goldenCases.find((c) => c.name === 'resolved')!.input;
     const r = renderSlackAlert(resolved);

@@ -139,9 +139,9 @@ function userLine(user: PageUser, region: string): string {
 function usersBlocks(input: PageInput, facts: PageFacts, budget: number, maxBlocks: number): SlackBlock[] {
   const { enrichment } = input;
   if (enrichment.status === 'failed' || enrichment.distinctUsers + enrichment.users.length === 0) return [];
-  const more = (n: number) => `+${plural(n, 'more user')}`;
+  const more = facts.moreLabel;
   const reserve = more(Math.max(enrichment.distinctUsers, enrichment.users.length)).length + 1;
-  const title = '*Top affected users* (by faults, then requests):';
+  const title = `*${facts.usersTitle}* (by faults, then requests):`;
   if (maxBlocks <= 0 || title.length + reserve > budget) return [];
 
   const sections: string[][] = [[title]];

@@ -29,6 +29,8 @@ function enrichment(users: UserImpact[], over: Partial<Enrichment> = {}): Enrich
     users,
     distinctUsers: users.length,
     distinctUsersCapped: false,
+    usersSeenOnce: 0,
+    usersSeenTwice: 0,
     overflowRequests: 0,
     overflowFaults: 0,
     anonymousRequests: 0,

@@ -81,6 +81,27 @@ describe('computeDigest', () => {
     expect(short.users).toEqual({ distinct: 40, lowerBound: true });
   });
 
+  it('reports the largest incident estimate under sampling, never below the users seen', () => {
+    const estimate = (point: number) => ({
+      seen: 2,
+      estimate: point,
+      low: point - 1,
+      high: point + 5,
+      samplingRate: 0.05,
+    });
+    const f = figures([
+      { ...faults, at: '2026-11-17T10:00:00Z', users: ['a', 'b'], estimate: estimate(9) },
+      { ...faults, at: '2026-11-18T10:00:00Z', users: ['c', 'd'], estimate: estimate(4) },
+      { ...slow, at: '2026-11-18T11:00:00Z', users: ['e'] },
+    ]);
+    expect(f.users).toEqual({ distinct: 5, lowerBound: false, estimate: { estimate: 9, low: 8, high: 14 } });
+    const raised = figures([
+      { ...faults, at: '2026-11-17T10:00:00Z', users: ['a', 'b'], estimate: estimate(3) },
+      { ...slow, at: '2026-11-18T11:00:00Z', users: ['c', 'd', 'e', 'f'] },
+    ]);
+    expect(raised.users.estimate).toEqual({ estimate: 6, low: 6, high: 8 });
+  });
+
   it('flags a lower bound when the stored list was truncated', () => {
     const [incident] = incidentsFromScripts([{ ...faults, at: '2026-11-17T10:00:00Z', users: ['a'] }]);
     const truncated: Incident = { ...incident!, usersTruncated: true };

@@ -9,7 +9,11 @@
  * - test incidents are left out (and counted, so the digest can say so);
  * - silenced incidents count (users were hit) and are also listed per rule;
  * - distinct users are the union of the incidents' stored usernames; when a list is known to be
- *   incomplete the figure is a lower bound, and never below the biggest single incident's count.
+ *   incomplete the figure is a lower bound, and never below the biggest single incident's count;
+ * - under sampling, the page's estimate of affected users (incidents keep the largest their
+ *   enrichments made) is reported as it was paged: the period shows the largest incident
+ *   estimate, raised to the users seen when the union of names is bigger. Estimates are not
+ *   added up: the same users often feed several incidents (an alarm and an info Insight).
  */
 import type { Rule, Severity } from '../../rules/schema';
 import type {
@@ -20,7 +24,7 @@ import type {
   PeriodTotals,
   RuleCount,
 } from '../../templates/digest-text';
-import type { Incident } from '../shared/incidents/model';
+import type { ImpactEstimate, Incident } from '../shared/incidents/model';
 import { localDay, type DigestPeriod, type DigestPeriods } from './period';
 
 export type RuleInfo = Pick<Rule, 'id' | 'title' | 'owner'>;
@@ -58,6 +62,7 @@ export function computeDigest(input: ComputeInput): DigestFigures {
     users: {
       distinct: users.distinct,
       lowerBound: users.lowerBound,
+      ...(users.estimate ? { estimate: users.estimate } : {}),
       ...(input.nameUsers ? { names: [...users.names].sort() } : {}),
     },
     anonymousRequests: real.reduce((sum, i) => sum + i.impact.anonymousRequests, 0),
@@ -164,9 +169,12 @@ function affectedUsers(incidents: readonly Incident[]) {
   const names = new Set<string>();
   let biggest = 0;
   let lowerBound = false;
+  let estimate: ImpactEstimate | undefined;
   for (const incident of incidents) {
     for (const name of incident.users) names.add(name);
     biggest = Math.max(biggest, incident.impact.affectedUsers);
+    const own = incident.impact.estimate;
+    if (own && (!estimate || own.estimate > estimate.estimate)) estimate = own;
     // A stored list shorter than the incident's own count is incomplete, whatever the flags say.
     if (
       incident.usersTruncated ||
@@ -176,7 +184,17 @@ function affectedUsers(incidents: readonly Incident[]) {
       lowerBound = true;
     }
   }
-  return { names, distinct: Math.max(names.size, biggest), lowerBound };
+  const distinct = Math.max(names.size, biggest);
+  return {
+    names,
+    distinct,
+    lowerBound,
+    estimate: estimate && {
+      estimate: Math.max(distinct, estimate.estimate),
+      low: Math.max(distinct, estimate.low),
+      high: Math.max(distinct, estimate.high),
+    },
+  };
 }
 
 function countBySeverity(incidents: readonly Incident[]): Record<Severity, number> {

@@ -26,6 +26,8 @@ export interface IncidentScript {
   affectedUsers?: number;
   anonymousRequests?: number;
   partial?: boolean;
+  /** Under sampling: the page's estimate of affected users. */
+  estimate?: Impact['estimate'];
   silenced?: boolean;
   test?: boolean;
 }
@@ -42,6 +44,7 @@ function firing(script: IncidentScript): FiringEvent {
     totalTraces: users.length + (script.anonymousRequests ?? 0),
     faults: users.length,
     partial: script.partial ?? false,
+    ...(script.estimate ? { estimate: script.estimate } : {}),
   };
   return {
     ruleId: script.ruleId,

@@ -14,6 +14,9 @@
  * totals stay exact and top-N is exact over the kept users. Pages arrive newest first, so the
  * kept users are the most recent ones. Root-cause services are capped the same way.
  *
+ * Capture frequencies: how many kept users appear in exactly one and exactly two traces, which
+ * is what the affected-user estimate under sampling extrapolates from (affected-estimate.ts).
+ *
  * Root cause service: the last entry of each root cause's `Services` (the deepest service on
  * the path X-Ray blames), keyed by name and type.
  */
@@ -296,6 +299,12 @@ function toImpact(username: string, c: UserCounter): UserImpact {
 }
 
 export function totals(agg: Aggregation): AggregateTotals {
+  let usersSeenOnce = 0;
+  let usersSeenTwice = 0;
+  for (const counter of agg.users.values()) {
+    if (counter.requests === 1) usersSeenOnce++;
+    else if (counter.requests === 2) usersSeenTwice++;
+  }
   const rootCauses = (['fault', 'error', 'responsetime'] as const)
     .flatMap((kind) => [...agg.rootCauses[kind].values()].flat())
     .filter((r) => r.traces > 0)
@@ -305,6 +314,8 @@ export function totals(agg: Aggregation): AggregateTotals {
   return {
     distinctUsers: agg.users.size,
     distinctUsersCapped: agg.distinctUsersCapped,
+    usersSeenOnce,
+    usersSeenTwice,
     overflowRequests: agg.overflowRequests,
     overflowFaults: agg.overflowFaults,
     anonymousRequests: agg.anonymousRequests,

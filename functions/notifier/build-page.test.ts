@@ -63,12 +63,17 @@ describe('buildPage', () => {
     expect(result.rule.id).toBe('registered-user-faults');
     expect(result.alert.state).toBe('firing');
     expect(result.enrichment).toMatchObject({ status: 'complete', distinctUsers: 2, anonymousRequests: 1 });
+    // maria twice, li once: one singleton leaves nothing to extrapolate from.
+    expect(result.enrichment.estimate).toMatchObject({ seen: 2, seenOnce: 1, seenTwice: 1, estimate: 2 });
     const text = slackText(result.slack);
-    expect(text).toContain('*Affected:* 2 registered users and 1 anonymous request');
+    expect(text).toContain('*Affected:* 2 registered users seen, about 2 affected; 1 anonymous request');
+    expect(text).toContain('*Users seen in sampled traces*');
     expect(text).toContain('• maria — 2 faults / 2 requests');
     expect(text).toContain('cart-table (AWS::DynamoDB::Table): 1 faulted trace');
     expect(text).toContain('sampling rate 50%');
-    expect(result.email.subject).toBe('[PAGE] FIRING: Faults for registered shoppers - 2 users affected');
+    expect(result.email.subject).toBe(
+      '[PAGE] FIRING: Faults for registered shoppers - about 2 users affected (2 seen)',
+    );
     expect(result.email.body).toContain('  1. maria - 2 faults / 2 requests');
     expect(slackLimitViolations(result.slack)).toEqual([]);
   });

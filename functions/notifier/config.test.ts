@@ -22,6 +22,7 @@ describe('loadNotifierConfig', () => {
       slackApiUrl: undefined,
       reopenWindowMs: DEFAULT_REOPEN_WINDOW_MINUTES * 60_000,
       slackTokenMaxAgeSeconds: 300,
+      samplingRate: undefined,
     });
   });
 
@@ -32,12 +33,14 @@ describe('loadNotifierConfig', () => {
       SLACK_API_URL: 'http://127.0.0.1:4100/api/',
       REOPEN_WINDOW_MINUTES: '30',
       SLACK_TOKEN_MAX_AGE_SECONDS: '',
+      TRACE_SAMPLING_RATE: '0.05',
     });
     expect(config).toMatchObject({
       incidentEventBusName: 'uia-incidents',
       slackApiUrl: 'http://127.0.0.1:4100/api/',
       reopenWindowMs: 30 * 60_000,
       slackTokenMaxAgeSeconds: 300,
+      samplingRate: 0.05,
     });
   });
 
@@ -55,6 +58,7 @@ describe('loadNotifierConfig', () => {
         SLACK_API_URL: 'slack',
         REOPEN_WINDOW_MINUTES: '1.5',
         EVENT_SOURCE_ACCOUNTS: '123456789012,me',
+        TRACE_SAMPLING_RATE: '0',
       });
     } catch (e) {
       error = e;
@@ -69,6 +73,7 @@ describe('loadNotifierConfig', () => {
       'SLACK_API_URL',
       'REOPEN_WINDOW_MINUTES',
       'EVENT_SOURCE_ACCOUNTS: not a comma-separated list of 12-digit AWS account ids',
+      'TRACE_SAMPLING_RATE',
     ]) {
       expect(problems).toContain(name);
     }

@@ -50,6 +50,7 @@ const envSchema = z.object({
   SLACK_API_URL: z.optional(z.url({ protocol: /^https?$/ })),
   REOPEN_WINDOW_MINUTES: z.optional(wholeNumber(0, 24 * 60)),
   SLACK_TOKEN_MAX_AGE_SECONDS: z.optional(wholeNumber(0, 24 * 60 * 60)),
+  TRACE_SAMPLING_RATE: z.optional(z.coerce.number().check(z.gt(0), z.maximum(1))),
 });
 
 export interface NotifierConfig {
@@ -67,6 +68,8 @@ export interface NotifierConfig {
   slackApiUrl: string | undefined;
   reopenWindowMs: number;
   slackTokenMaxAgeSeconds: number;
+  /** Undefined: derived from the rule set's sampling rules (rules/sampling-rate.ts). */
+  samplingRate: number | undefined;
 }
 
 export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
@@ -84,5 +87,6 @@ export function loadNotifierConfig(env: Env = process.env): NotifierConfig {
     slackApiUrl: parsed.SLACK_API_URL,
     reopenWindowMs: (parsed.REOPEN_WINDOW_MINUTES ?? DEFAULT_REOPEN_WINDOW_MINUTES) * 60_000,
     slackTokenMaxAgeSeconds: parsed.SLACK_TOKEN_MAX_AGE_SECONDS ?? DEFAULT_SLACK_TOKEN_MAX_AGE_SECONDS,
+    samplingRate: parsed.TRACE_SAMPLING_RATE,
   };
 }

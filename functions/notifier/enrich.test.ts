@@ -339,6 +339,41 @@ describe('enrich', () => {
   });
 });
 
+describe('enrich under sampling', () => {
+  // 4 users once, 2 twice, 1 three times: f1 = 4, f2 = 2 → f0 = 4·3 / (2·3) = 2 → about 9.
+  const sampledPage = () =>
+    page([
+      ...['ana', 'ben', 'cho', 'dev'].map((user) => summary({ user, fault: true })),
+      ...['eli', 'eli', 'fay', 'fay', 'gus', 'gus', 'gus'].map((user) => summary({ user, fault: true })),
+    ]);
+
+  it('counts users seen once and twice and estimates the affected users when sampling is below 100%', async () => {
+    xrayMock.on(GetTraceSummariesCommand).resolves(sampledPage());
+    const result = await enrich(
+      { alert: alertFrom('alarm-threshold'), rule: baseRule },
+      deps({ samplingRate: 0.05 }),
+    );
+    expect(result).toMatchObject({ distinctUsers: 7, usersSeenOnce: 4, usersSeenTwice: 2 });
+    expect(result.estimate).toMatchObject({ method: 'chao1', seen: 7, estimate: 9, samplingRate: 0.05 });
+    expect(result.estimate!.low).toBeGreaterThanOrEqual(7);
+    expect(result.estimate!.high).toBeGreaterThan(9);
+  });
+
+  it('makes no estimate at full sampling, after a failure, or past the user cap', async () => {
+    xrayMock.on(GetTraceSummariesCommand).resolves(sampledPage());
+    const alert = alertFrom('alarm-threshold');
+    expect((await enrich({ alert, rule: baseRule }, deps({ samplingRate: 1 }))).estimate).toBeUndefined();
+    expect(
+      (await enrich({ alert, rule: baseRule }, deps({ samplingRate: 0.05, maxUsers: 3 }))).estimate,
+    ).toBeUndefined();
+    xrayMock.reset();
+    xrayMock
+      .on(GetTraceSummariesCommand)
+      .rejects(new InvalidRequestException({ message: 'no', $metadata: {} }));
+    expect((await enrich({ alert, rule: baseRule }, deps({ samplingRate: 0.05 }))).estimate).toBeUndefined();
+  });
+});
+
 describe('enrich at scale', () => {
   interface Ref {
     requests: number;

@@ -24,6 +24,7 @@
  */
 import { GetTraceSummariesCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { Rule } from '../../rules/schema';
+import { estimateAffected, type AffectedEstimate } from './affected-estimate';
 import { addSummaries, createAggregation, topUsers, totals, type Aggregation } from './aggregate';
 import type { Alert } from './alert';
 import type { Enrichment, TraceQuery } from './enrichment';
@@ -53,6 +54,11 @@ export interface EnrichDeps {
   maxUsers?: number;
   /** Per-request abort signal; defaults to `AbortSignal.timeout(remaining budget)`. */
   abortAfter?: (ms: number) => AbortSignal;
+  /**
+   * Share (0–1] of requests X-Ray traces for these traces. Below 1 the enrichment carries an
+   * estimate of the affected users beyond those seen (affected-estimate.ts).
+   */
+  samplingRate?: number | undefined;
 }
 
 export interface EnrichInput {
@@ -141,6 +147,7 @@ export async function enrich(input: EnrichInput, deps: EnrichDeps): Promise<Enri
   }
 
   const result = toEnrichment(agg, stop, query, pages, tracesProcessed, settings.topUsers);
+  result.estimate = estimateOf(result, deps.samplingRate);
   deps.logger.info('enrichment finished', {
     status: result.status,
     reason: result.reason,
@@ -160,6 +167,18 @@ export function buildQuery(alert: Alert, rule: Pick<Rule, 'group' | 'alarm'>, no
     filterExpression: enrichmentFilter(alert, rule),
     timeRangeType: 'Event',
   };
+}
+
+/**
+ * No estimate after a failed enrichment (nothing was seen) or past the user cap (the
+ * frequencies of users beyond it are unknown); a partial read estimates from what it read.
+ */
+function estimateOf(result: Enrichment, samplingRate: number | undefined): AffectedEstimate | undefined {
+  if (result.status === 'failed' || result.distinctUsersCapped) return undefined;
+  return estimateAffected(
+    { seen: result.distinctUsers, seenOnce: result.usersSeenOnce, seenTwice: result.usersSeenTwice },
+    samplingRate,
+  );
 }
 
 function partial(reason: string, token: string | undefined): Stop {

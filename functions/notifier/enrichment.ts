@@ -4,6 +4,7 @@
  * `resumeToken` + `query` let part 2 fetch the rest into the incident thread), `failed`
  * (X-Ray said no; the page still goes out with "users unknown").
  */
+import type { AffectedEstimate } from './affected-estimate';
 
 export type EnrichmentStatus = 'complete' | 'partial' | 'failed';
 
@@ -45,6 +46,9 @@ export interface AggregateTotals {
   distinctUsers: number;
   /** True when more distinct users appeared than the aggregator keeps; counts below still add up. */
   distinctUsersCapped: boolean;
+  /** Kept users seen in exactly one / exactly two traces (the estimate's f1 and f2). */
+  usersSeenOnce: number;
+  usersSeenTwice: number;
   /** Requests and faults of users beyond the cap (not in `users`, not in `distinctUsers`). */
   overflowRequests: number;
   overflowFaults: number;
@@ -76,4 +80,10 @@ export interface Enrichment extends AggregateTotals {
   tracesProcessed: number;
   pages: number;
   resumeToken: string | undefined;
+  /**
+   * How many users were affected, estimated from the users seen, when fewer than all requests
+   * are traced (affected-estimate.ts); undefined at full sampling, after a failed enrichment,
+   * or when more users were seen than the aggregation counts by name.
+   */
+  estimate?: AffectedEstimate | undefined;
 }

@@ -19,6 +19,8 @@
  * | `SLACK_API_URL`                 | no       | WebClient `slackApiUrl` (local Slack stand-in); unset: Slack  |
  * | `REOPEN_WINDOW_MINUTES`         | no       | resolved incident reopens if re-fired within it (default 15)  |
  * | `SLACK_TOKEN_MAX_AGE_SECONDS`   | no       | token cache age (default 300)                                 |
+ * | `TRACE_SAMPLING_RATE`           | no       | share (0–1] of requests traced, when sampling rules other     |
+ * |                                 |          | than the rule set's apply (default: from rules/sampling.ts)   |
  * | `POWERTOOLS_SERVICE_NAME`       | no       | log `service` field (default `notifier`)                      |
  * | `POWERTOOLS_LOG_LEVEL`          | no       | DEBUG / INFO (default) / WARN / ERROR                         |
  * | `POWERTOOLS_TRACE_ENABLED`      | no       | `false` turns X-Ray subsegments off (on in Lambda)            |
@@ -111,7 +113,7 @@ async function notifierRuntime(): Promise<HandleDeps> {
     // One attempt per call: the SDK's own retries would spend the enrichment budget unseen.
     xray: tracing.captureClient(new XRayClient({ maxAttempts: 1 })),
     // Pages state the share of requests traced when it is below 100%.
-    samplingRate: effectiveSamplingRate(ruleSet),
+    samplingRate: config.samplingRate ?? effectiveSamplingRate(ruleSet),
     now: clock,
     sleep: realSleep,
     random: Math.random,

@@ -1,5 +1,6 @@
 /** Enrichment → the figures an incident keeps (peak across its events; see incidents/model.ts). */
-import type { Impact } from '../shared/incidents/model';
+import type { Impact, ImpactEstimate } from '../shared/incidents/model';
+import type { AffectedEstimate } from './affected-estimate';
 import type { Enrichment } from './enrichment';
 
 export function impactOf(enrichment: Enrichment): Impact {
@@ -11,7 +12,13 @@ export function impactOf(enrichment: Enrichment): Impact {
     faults: enrichment.faults,
     // Failed enrichment reads as zero users: flag it, so nobody takes it for "nobody affected".
     partial: enrichment.status !== 'complete',
+    ...(enrichment.estimate ? { estimate: estimateOf(enrichment.estimate) } : {}),
   };
+}
+
+function estimateOf(estimate: AffectedEstimate): ImpactEstimate {
+  const { seen, estimate: point, low, high, samplingRate } = estimate;
+  return { seen, estimate: point, low, high, samplingRate };
 }
 
 export function usernamesOf(enrichment: Enrichment): string[] {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TraceSummary } from '@aws-sdk/client-xray';
+import type { Enrichment } from './enrichment';
 import type { NotifierLogger } from './ports';
 
 export function fixture(name: string): Record<string, unknown> {
@@ -120,5 +121,43 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** A complete, empty-handed Enrichment to spread overrides into (every field the type has). */
+export function enrichmentOf(over: Partial<Enrichment> = {}): Enrichment {
+  return {
+    status: 'complete',
+    reason: undefined,
+    query: {
+      startTime: new Date(0),
+      endTime: new Date(1),
+      filterExpression: 'fault',
+      timeRangeType: 'Event',
+    },
+    users: [],
+    distinctUsers: 0,
+    distinctUsersCapped: false,
+    usersSeenOnce: 0,
+    usersSeenTwice: 0,
+    overflowRequests: 0,
+    overflowFaults: 0,
+    anonymousRequests: 0,
+    anonymousFaults: 0,
+    unattributedTraces: 0,
+    unattributedFaults: 0,
+    usersFieldFallbacks: 0,
+    totalTraces: 0,
+    faults: 0,
+    errors: 0,
+    throttles: 0,
+    rootCauses: [],
+    exampleTraceIds: [],
+    firstSeen: undefined,
+    lastSeen: undefined,
+    tracesProcessed: 0,
+    pages: 0,
+    resumeToken: undefined,
+    ...over,
   };
 }

@@ -9,9 +9,10 @@ type Facts = Omit<RunSummary, 'checks' | 'ok'>;
 
 export function runChecks(summary: Facts, ruleSet: RuleSet): Check[] {
   return [
-    pagesSent(summary),
+    faultsPaged(summary),
+    noFalsePages(summary),
     exactUsers(summary),
-    everyInjectedUserNamed(summary),
+    everyAffectedUserNamed(summary),
     allResolved(summary),
     ...(summary.slack.mode === 'local'
       ? [oneThreadPerIncident(summary, ruleSet), rootsResolved(summary), usersInSlack(summary)]
@@ -29,38 +30,60 @@ const check = (name: string, problems: string[]): Check => ({
   detail: problems.join('; '),
 });
 
-function pagesSent(s: Facts): Check {
-  return check('the fault was paged', s.firstPageAfterFaultMs === undefined ? ['no page was sent'] : []);
+/** Under sampling a page cannot name everyone: it names whom it saw and estimates the rest. */
+const sampled = (s: Facts) => s.samplingRate !== undefined && s.samplingRate < 1;
+
+function faultsPaged(s: Facts): Check {
+  return check(
+    'every fault a rule can see was paged',
+    s.faults.filter((f) => f.detectable && f.pages === 0).map((f) => `${f.name}: no page answers it`),
+  );
+}
+
+function noFalsePages(s: Facts): Check {
+  return check(
+    'no false pages (every page answers a fault of the scenario)',
+    s.pages
+      .filter((p) => p.notified && p.faults.length === 0)
+      .map((p) => `${p.ruleId} (${p.incidentId}, first fired ${p.firstFiredAt}) answers no fault`),
+  );
 }
 
 function exactUsers(s: Facts): Check {
   return check(
-    'pages name exactly the injected users (unless truncated)',
+    sampled(s)
+      ? 'pages name only affected users (sampled: not all of them)'
+      : 'pages name exactly the affected users (unless truncated)',
     s.pages
-      .filter((p) => !p.truncated && (p.precision < 1 || p.recall < 1))
+      .filter((p) => p.precision < 1 || (!p.truncated && !sampled(s) && p.recall < 1))
       .map(
         (p) =>
-          `${p.ruleId}: reported [${p.reportedUsers.join(', ')}], expected [${p.trueUsers.join(', ')}] ` +
+          `${p.ruleId}: reported [${p.reportedUsers.slice(0, 10).join(', ')}], expected [${p.trueUsers.slice(0, 10).join(', ')}] ` +
           `(precision ${p.precision}, recall ${p.recall})`,
       ),
   );
 }
 
-function everyInjectedUserNamed(s: Facts): Check {
+function everyAffectedUserNamed(s: Facts): Check {
+  if (sampled(s)) return check('every affected user is named by a page (not checked: sampled)', []);
   const named = new Set(s.pages.flatMap((p) => p.reportedUsers));
-  const injected = [...s.groundTruth.failing, ...s.groundTruth.slow];
-  const missing = injected.filter((u) => !named.has(u));
+  const expected = new Set(s.pages.flatMap((p) => p.trueUsers));
+  const missing = [...expected].filter((u) => !named.has(u)).sort();
   return check(
-    'every injected user is named by a page',
-    missing.length > 0 ? [`never named: ${missing.join(', ')}`] : [],
+    'every affected user is named by a page',
+    missing.length > 0
+      ? [
+          `never named: ${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ` (${missing.length} in all)` : ''}`,
+        ]
+      : [],
   );
 }
 
 function allResolved(s: Facts): Check {
   return check(
-    'every incident resolved after recovery',
+    'every incident resolved after recovery (unless X-Ray dropped the Insight that would close it)',
     s.pages
-      .filter((p) => p.state !== 'resolved')
+      .filter((p) => p.state !== 'resolved' && !p.insightDropped)
       .map((p) => `${p.ruleId} (${p.incidentId}) is still ${p.state}`),
   );
 }
@@ -128,12 +151,12 @@ function nothingDeadLettered(s: Facts): Check {
 }
 
 function forgedTokensAnonymous(s: Facts): Check {
-  const { sent, annotatedAnonymous, annotatedOtherwise } = s.traffic.forged;
+  const { traced, annotatedAnonymous, annotatedOtherwise } = s.traffic.forged;
   return check(
-    'forged tokens are annotated anonymous',
-    annotatedAnonymous === sent
+    'forged tokens are annotated anonymous (every traced one)',
+    annotatedAnonymous === traced
       ? []
-      : [`${sent - annotatedAnonymous} of ${sent} were not (${annotatedOtherwise.join(', ')})`],
+      : [`${traced - annotatedAnonymous} of ${traced} were not (${annotatedOtherwise.join(', ')})`],
   );
 }
 

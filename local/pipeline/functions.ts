@@ -136,6 +136,8 @@ export interface NotifierEnvironment {
     sqs: string;
   };
   timeoutSeconds?: number;
+  /** The traced share pages state when the scenario's sampling is not the rule set's own. */
+  samplingRate?: number | undefined;
 }
 
 /** The notifier's configuration (functions/notifier/handler.ts documents every variable). */
@@ -165,6 +167,7 @@ export function notifierFunction(
       INCIDENT_EVENT_BUS_NAME: env.incidentEventBus,
       EVENT_SOURCE_ACCOUNTS: env.eventAccounts.join(','),
       ...(env.slackApiUrl === undefined ? {} : { SLACK_API_URL: env.slackApiUrl }),
+      ...(env.samplingRate === undefined ? {} : { TRACE_SAMPLING_RATE: String(env.samplingRate) }),
       AWS_ENDPOINT_URL_XRAY: env.endpoints.xray,
       AWS_ENDPOINT_URL_SNS: env.endpoints.sns,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: env.endpoints.secretsManager,

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { ruleSet } from '../../rules';
 import type { Trace } from '../../rules/filter/trace';
 import { alarmEventPattern, insightEventPattern } from '../../rules/names';
+import { AWS_TIMING, IDEAL_TIMING, type AwsTiming } from '../aws-timing';
 import { createEventBus, type BusEvent } from '../event-bus';
 import { createTraceStore } from '../trace-store';
+import { createAgenda } from './agenda';
 import { createMinuteLoop } from './minute-loop';
 
 const T0 = Date.parse('2026-11-22T21:00:00Z');
@@ -31,8 +33,9 @@ function trace(atMs: number, username: string, fault = false): Trace {
   };
 }
 
-function setup() {
+function setup(timing: AwsTiming = IDEAL_TIMING, groupsCreatedAt: Record<string, number> = {}) {
   const store = createTraceStore();
+  const agenda = createAgenda();
   const bus = createEventBus({ account: '000000000000' });
   const delivered: BusEvent[] = [];
   bus.addTarget({
@@ -54,16 +57,23 @@ function setup() {
     now: () => now,
     complete: (t) => !t.partial,
     traceWaitMs: 200,
+    timing,
+    agenda,
+    seed: 7,
+    groupsCreatedAt,
   });
+  /** Closes minute `index`, then lets the agenda run up to (not including) the next close. */
   async function minute(index: number, traces: Trace[]) {
     for (const t of traces) store.put(t);
-    now = T0 + (index + 1) * MINUTE;
-    return loop.evaluate(
-      now,
+    now = Math.max(now, T0 + (index + 1) * MINUTE);
+    const report = await loop.closeMinute(
+      T0 + (index + 1) * MINUTE,
       traces.map((t) => t.id),
     );
+    await agenda.runUntil(T0 + (index + 2) * MINUTE - 1, (at) => (now = Math.max(now, at)));
+    return report;
   }
-  return { store, loop, delivered, minute, bus };
+  return { store, loop, delivered, minute, bus, agenda, at: () => now };
 }
 
 const alarmStates = (events: BusEvent[], alarm: string) =>
@@ -126,8 +136,102 @@ describe('minute loop', () => {
     const { store, loop } = setup();
     const late = trace(T0 + 10_000, 'fay', true);
     setTimeout(() => store.put(late), 30);
-    const report = await loop.evaluate(T0 + MINUTE, [late.id]);
+    const report = await loop.closeMinute(T0 + MINUTE, [late.id]);
     expect(report.late).toEqual([]);
     expect(report.counts['registered-user-faults']).toBe(1);
+  });
+});
+
+const faultsAt = (i: number, n = 4) =>
+  Array.from({ length: n }, (_, k) => trace(T0 + i * MINUTE + k * 1_000, `user-${k}`, true));
+const FAULT_ALARM = 'uia--registered-user-faults--trace-count';
+const eventTimes = (events: BusEvent[], alarm: string) =>
+  events.filter((e) => (e.detail as { alarmName?: string }).alarmName === alarm).map((e) => e.time);
+
+describe('minute loop, AWS-like timing', () => {
+  const only = (over: Partial<AwsTiming>): AwsTiming => ({ ...IDEAL_TIMING, ...over });
+
+  it('evaluates alarms once a minute at the schedule offset, not at the close', async () => {
+    const { minute, delivered } = setup(only({ alarmScheduleOffsetMs: 30_000 }));
+    await minute(0, faultsAt(0));
+    await minute(1, faultsAt(1));
+    // Breaching minutes 0 and 1: the evaluation that sees both runs 30 s after minute 1 closes.
+    expect(eventTimes(delivered, FAULT_ALARM)).toEqual(['2026-11-22T21:01:30Z', '2026-11-22T21:02:30Z']);
+    expect(alarmStates(delivered, FAULT_ALARM)).toEqual(['OK', 'ALARM']);
+  });
+
+  it('judges only datapoints that have arrived: a late one is missing now and counts a minute later', async () => {
+    // Every datapoint 45 s late against a 30 s schedule: each evaluation misses the newest minute.
+    const timing = only({
+      alarmScheduleOffsetMs: 30_000,
+      metricDelay: { minMs: 45_000, maxMs: 45_000, lateShare: 0, late: { minMs: 0, maxMs: 0 } },
+    });
+    const { minute, delivered, loop } = setup(timing);
+    await minute(0, faultsAt(0));
+    await minute(1, faultsAt(1));
+    expect(loop.alarmStates()['registered-user-faults']).toBe('OK');
+    await minute(2, [trace(T0 + 2 * MINUTE + 1_000, 'fay')]);
+    // Now minutes 0 and 1 have both arrived: 2 of the last 3 breach.
+    expect(alarmStates(delivered, FAULT_ALARM)).toEqual(['OK', 'ALARM']);
+    const history = loop.history().find((h) => h.ruleId === 'registered-user-faults')!;
+    expect(history.datapoints[0]).toMatchObject({ count: 4, arrivedAtMs: T0 + MINUTE + 45_000 });
+  });
+
+  it('draws 3 % of datapoints late by 1–3 minutes (seeded) with the AWS figures', async () => {
+    const { minute, loop } = setup(AWS_TIMING);
+    for (let i = 0; i < 200; i++) await minute(i, [trace(T0 + i * MINUTE + 1_000, 'fay')]);
+    const delays = loop
+      .history()
+      .find((h) => h.ruleId === 'registered-users')!
+      .datapoints.map((d) => d.arrivedAtMs - d.minuteStartMs - MINUTE);
+    const late = delays.filter((d) => d >= 60_000);
+    expect(delays.every((d) => (d >= 5_000 && d <= 25_000) || (d >= 60_000 && d <= 180_000))).toBe(true);
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.length).toBeLessThan(20);
+  });
+
+  it('opens an Insight after 2 anomalous minutes and delivers its notification after the delay', async () => {
+    const timing = only({ insightDelay: { anomalousMinutes: 2, notify: { minMs: 90_000, maxMs: 90_000 } } });
+    const { minute, delivered, loop } = setup(timing);
+    await minute(0, [trace(T0 + 1_000, 'fay'), trace(T0 + 2_000, 'finn')]);
+    await minute(1, faultsAt(1, 3));
+    expect(loop.openInsights()).toEqual([]);
+    await minute(2, faultsAt(2, 3));
+    expect(loop.openInsights()).toContain('registered-user-faults');
+    const insights = () => delivered.filter((e) => e['detail-type'] === 'AWS X-Ray Insight Update');
+    expect(insights()).toHaveLength(0);
+    await minute(3, faultsAt(3, 3));
+    expect(insights().map((e) => e.time)).toEqual(['2026-11-22T21:04:30Z', '2026-11-22T21:04:30Z']);
+    expect((insights()[0]!.detail as { StartTime: number }).StartTime).toBe((T0 + MINUTE) / 1000);
+  });
+
+  it('drops Insight notifications, best effort, and says so in the history', async () => {
+    const { minute, delivered, loop } = setup(only({ insightDropShare: 1 }));
+    await minute(0, [trace(T0 + 1_000, 'fay'), trace(T0 + 2_000, 'finn')]);
+    await minute(1, faultsAt(1, 3));
+    expect(loop.openInsights()).toContain('registered-user-faults');
+    expect(delivered.filter((e) => e['detail-type'] === 'AWS X-Ray Insight Update')).toEqual([]);
+    const history = loop.history().find((h) => h.ruleId === 'registered-user-faults')!;
+    expect(history.insights).toEqual([
+      { kind: 'open', decidedAtMs: T0 + 2 * MINUTE, deliveredAtMs: undefined },
+    ]);
+  });
+
+  it('ignores traces recorded before a group exists, and starts its alarm when it is created', async () => {
+    const { minute, delivered, loop } = setup(IDEAL_TIMING, { 'registered-user-faults': T0 + 2 * MINUTE });
+    await minute(0, faultsAt(0));
+    await minute(1, faultsAt(1));
+    expect(loop.alarmStates()['registered-user-faults']).toBeUndefined();
+    const report = await minute(2, faultsAt(2));
+    expect(report.counts['registered-user-faults']).toBe(4);
+    await minute(3, faultsAt(3));
+    // Created at minute 2: its first evaluation sees one breaching minute of three.
+    expect(alarmStates(delivered, FAULT_ALARM)).toEqual(['OK', 'ALARM']);
+    const history = loop.history().find((h) => h.ruleId === 'registered-user-faults')!;
+    expect(history.datapoints.map((d) => d.minuteStartMs)).toEqual([T0 + 2 * MINUTE, T0 + 3 * MINUTE]);
+    expect(history.alarm).toEqual([
+      { atMs: T0 + 3 * MINUTE, from: 'INSUFFICIENT_DATA', to: 'OK' },
+      { atMs: T0 + 4 * MINUTE, from: 'OK', to: 'ALARM' },
+    ]);
   });
 });

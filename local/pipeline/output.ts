@@ -1,8 +1,12 @@
 /**
  * Everything a run leaves behind, under the out directory: Slack threads (JSON and as read),
  * emails, the digest (text and HTML), traces and events as JSON lines, the functions' logs,
- * and the summary. Only the paths listed here are replaced; anything else in the directory
- * (the digest preview, say) is left alone.
+ * the summary, and report.html. Only the paths listed here are replaced; anything else in the
+ * directory (the digest preview, say) is left alone.
+ *
+ * Traces twice: `traces.jsonl` (the stand-in's trace model with every segment document) and
+ * `trace-summaries.jsonl`, one X-Ray `TraceSummary` a line exactly as GetTraceSummaries puts it on
+ * the wire (times in epoch seconds), newest first, so other tools can replay the run.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,6 +14,8 @@ import type { StoredTrace } from '../trace-store';
 import type { BusEvent } from '../event-bus';
 import type { PublishedMessage } from '../sns-server';
 import { emailRuleId, formatSummary, type RunSummary, type SlackThreadRecord } from '../summary';
+import { toTraceSummary } from '../xray-server';
+import { renderReport, type ReportData } from './report';
 import { threadText } from './slack-text';
 
 export interface RunOutputs {
@@ -22,6 +28,8 @@ export interface RunOutputs {
   traces: readonly StoredTrace[];
   events: readonly BusEvent[];
   logs: ReadonlyMap<string, readonly string[]>;
+  /** Undefined: no report.html (benchmark runs). */
+  report?: ReportData | undefined;
 }
 
 const OWNED = [
@@ -32,7 +40,9 @@ const OWNED = [
   'digest.txt',
   'digest.html',
   'traces.jsonl',
+  'trace-summaries.jsonl',
   'events.jsonl',
+  'report.html',
   'logs',
 ];
 
@@ -68,7 +78,9 @@ export async function writeOutputs(outDir: string, outputs: RunOutputs): Promise
     'traces.jsonl',
     lines(outputs.traces.map(({ trace, documents }) => ({ ...trace, segments: documents.map(parse) }))),
   );
+  await write('trace-summaries.jsonl', lines(outputs.traces.map(({ trace }) => toTraceSummary(trace))));
   await write('events.jsonl', lines(outputs.events));
+  if (outputs.report) await write('report.html', renderReport(outputs.report));
   for (const [fn, entries] of outputs.logs) await write(join('logs', `${fn}.log`), entries.join(''));
   return written;
 }

@@ -3,33 +3,117 @@ import { SHOP_FUNCTIONS } from '../../infra/shop-stack';
 import { ruleSet } from '../../rules';
 import type { Rule } from '../../rules/schema';
 import { ROUTES } from '../scenario/shop-client';
-import type { RunSummary } from '../summary';
+import { estimateInText, signalFigures, type RunSummary } from '../summary';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
-import { expectedUsers, score } from './ground-truth';
+import { expectedUsers, faultsOfIncident, faultTruths, score, type FaultTruth } from './ground-truth';
 import { blocksText, threadText } from './slack-text';
 
 const rule = (id: string): Rule => ruleSet.rules.find((r) => r.id === id)!;
-const truth = {
-  failing: [
-    { sub: 'f1', username: 'fay' },
-    { sub: 'f2', username: 'finn' },
-  ],
-  slow: [{ sub: 's1', username: 'sam' }],
-};
+const T0 = Date.parse('2026-11-22T21:00:00Z');
+const MIN = 60_000;
+const truth = (
+  name: string,
+  what: FaultTruth['what'],
+  users: string[],
+  anonymousRequests = 0,
+): FaultTruth => ({
+  name,
+  what,
+  span: { startMs: T0 + 5 * MIN, endMs: T0 + 11 * MIN },
+  windows: [{ startMs: T0 + 5 * MIN, endMs: T0 + 11 * MIN }],
+  users,
+  anonymousRequests,
+  requests: users.length * 6 + anonymousRequests,
+});
+const errors = truth('cart-errors', { kind: 'errors' }, ['fay', 'finn']);
+const slowdown = truth('cart-slowdown', { kind: 'latency', ms: 3_500 }, ['sam']);
+const anonymous = truth('anonymous-carts', { kind: 'errors' }, [], 40);
 
 describe('ground truth per incident', () => {
   it("derives each rule's expected users from its own filter, the way the notifier queries", () => {
-    expect(expectedUsers(rule('registered-user-faults'), ['alarm', 'insight'], truth, 3_500)).toEqual([
+    const faults = [errors, slowdown];
+    expect(expectedUsers(rule('registered-user-faults'), ['alarm', 'insight'], faults)).toEqual([
       'fay',
       'finn',
     ]);
-    expect(expectedUsers(rule('slow-registered-users'), ['alarm'], truth, 3_500)).toEqual(['sam']);
+    expect(expectedUsers(rule('slow-registered-users'), ['alarm'], faults)).toEqual(['sam']);
     // A FAULT Insight on all registered users narrows to faulted traces: the slow user is not in it.
-    expect(expectedUsers(rule('registered-users'), ['insight'], truth, 3_500)).toEqual(['fay', 'finn']);
-    expect(expectedUsers(rule('anonymous-users'), ['insight'], truth, 3_500)).toEqual([]);
+    expect(expectedUsers(rule('registered-users'), ['insight'], faults)).toEqual(['fay', 'finn']);
+    expect(expectedUsers(rule('anonymous-users'), ['insight'], faults)).toEqual([]);
     // Below the rule's 3 s threshold nobody is slow.
-    expect(expectedUsers(rule('slow-registered-users'), ['alarm'], truth, 2_000)).toEqual([]);
+    const mild = truth('mild', { kind: 'latency', ms: 2_000 }, ['sam']);
+    expect(expectedUsers(rule('slow-registered-users'), ['alarm'], [mild])).toEqual([]);
+  });
+
+  it('ties an incident to the faults its query sees that were on shortly before or during it', () => {
+    const incident = {
+      firstFiredAt: '2026-11-22T21:07:30.000Z',
+      resolvedAt: '2026-11-22T21:14:00.000Z',
+      sources: ['alarm' as const],
+    };
+    const faults = [errors, slowdown, anonymous];
+    expect(faultsOfIncident(incident, rule('registered-user-faults'), faults).map((f) => f.name)).toEqual([
+      'cart-errors',
+    ]);
+    expect(faultsOfIncident(incident, rule('slow-registered-users'), faults).map((f) => f.name)).toEqual([
+      'cart-slowdown',
+    ]);
+    expect(
+      faultsOfIncident({ ...incident, sources: ['insight'] }, rule('anonymous-users'), faults).map(
+        (f) => f.name,
+      ),
+    ).toEqual(['anonymous-carts']);
+    // An hour later, the same rule's incident answers nothing: a false page.
+    const later = {
+      firstFiredAt: '2026-11-22T22:30:00.000Z',
+      resolvedAt: undefined,
+      sources: ['alarm' as const],
+    };
+    expect(faultsOfIncident(later, rule('registered-user-faults'), faults)).toEqual([]);
+  });
+
+  it('takes the ground truth from the plan, counting only requests the fault proxy broke', () => {
+    const population = {
+      registered: [{ kind: 'registered' as const, id: 'registered-1', user: { sub: 's1', username: 'fay' } }],
+      anonymous: [{ kind: 'anonymous' as const, id: 'anonymous-1' }],
+      forgers: [],
+      hits: new Map(),
+      truth: { failing: [], slow: [] },
+    };
+    const request = (shopperId: string, fault?: string) => ({
+      atMs: T0,
+      shopperId,
+      action: 'cart.add' as const,
+      sampled: true,
+      ...(fault ? { fault } : {}),
+    });
+    const requests = [
+      request('registered-1', 'f'),
+      request('anonymous-1', 'f'),
+      request('anonymous-1', 'f'),
+      request('registered-1'),
+    ];
+    const plan = {
+      startMs: T0,
+      endMs: T0 + 10 * MIN,
+      faults: [
+        {
+          ...errors,
+          name: 'f',
+          description: undefined,
+          who: { segment: 'everyone' as const },
+          dependency: 'dynamodb' as const,
+          operations: ['cart.add' as const],
+          rampMs: undefined,
+          probability: 1,
+          activity: 0,
+        },
+      ],
+      requests,
+    };
+    const [fault] = faultTruths(plan, population, (r) => r !== requests[2]);
+    expect(fault).toMatchObject({ name: 'f', users: ['fay'], anonymousRequests: 1, requests: 2 });
   });
 
   it('scores precision and recall as numbers', () => {
@@ -79,6 +163,7 @@ describe('Slack text', () => {
       threadTs: undefined,
       replyBroadcast: false,
       editedTs: undefined,
+      revisions: [],
     };
     expect(
       threadText([
@@ -96,6 +181,11 @@ describe('run checks', () => {
     severity: 'page' as const,
     kind: 'alarm',
     state: 'resolved' as const,
+    notified: true,
+    faults: ['cart-errors'],
+    estimate: undefined,
+    firstPageEstimate: undefined,
+    insightDropped: false,
     reportedUsers: ['fay', 'finn'],
     trueUsers: ['fay', 'finn'],
     precision: 1,
@@ -115,23 +205,43 @@ describe('run checks', () => {
     },
     emails: 1,
   };
+  const fault = {
+    name: 'cart-errors',
+    what: 'errors',
+    start: '2026-11-22T21:02:00.000Z',
+    end: '2026-11-22T21:05:00.000Z',
+    users: 2,
+    someUsers: ['fay', 'finn'],
+    anonymousRequests: 0,
+    requests: 6,
+    detectable: true,
+    pages: 1,
+    onCallPages: 1,
+    firstPageAfterMs: 61_000,
+  };
   const facts: Omit<RunSummary, 'checks' | 'ok'> = {
     scenario: 'short',
+    description: 'test',
     seed: 1,
     duplicates: 1,
     wallSeconds: 1,
+    timing: [],
+    samplingRate: 1,
     virtual: { start: '', faultStart: '', faultEnd: '', end: '' },
     traffic: {
       requests: 10,
+      sampled: 10,
       byShopper: { registered: 5, anonymous: 3, forger: 2 },
       byStatus: { '2xx': 8, '4xx': 0, '5xx': 2 },
       slow: 0,
-      forged: { sent: 2, annotatedAnonymous: 2, annotatedOtherwise: [] },
+      forged: { sent: 2, traced: 2, annotatedAnonymous: 2, annotatedOtherwise: [] },
     },
+    faults: [fault],
     groundTruth: { failing: ['fay', 'finn'], slow: [] },
-    alerts: { events: 2, byType: {}, deliveries: 2, deadLettered: 0 },
+    alerts: { events: 2, byType: {}, deliveries: 2, deadLettered: 0, insightsDropped: 0 },
     firstPageAfterFaultMs: 61_000,
     pages: [page],
+    signal: signalFigures([fault], [page]),
     emails: { total: 1, byRule: { 'registered-user-faults': 1 } },
     slack: { mode: 'local', threads: 1, topLevelByChannel: { C1: 1 } },
     digest: { present: true, subject: 'digest', error: undefined },
@@ -149,7 +259,18 @@ describe('run checks', () => {
     [
       'a wrong user',
       { pages: [{ ...page, reportedUsers: ['fay', 'mallory'], precision: 0.5, recall: 0.5 }] },
-      'pages name exactly the injected users (unless truncated)',
+      'pages name exactly the affected users (unless truncated)',
+    ],
+    ['a fault nobody paged', { faults: [{ ...fault, pages: 0 }] }, 'every fault a rule can see was paged'],
+    [
+      'a page that answers no fault',
+      { pages: [{ ...page, faults: [] }] },
+      'no false pages (every page answers a fault of the scenario)',
+    ],
+    [
+      'an incident left open',
+      { pages: [{ ...page, state: 'open' }] },
+      'every incident resolved after recovery (unless X-Ray dropped the Insight that would close it)',
     ],
     [
       'a second root in the channel',
@@ -172,19 +293,55 @@ describe('run checks', () => {
       {
         traffic: {
           ...facts.traffic,
-          forged: { sent: 2, annotatedAnonymous: 1, annotatedOtherwise: ['impostor-1'] },
+          forged: { sent: 2, traced: 2, annotatedAnonymous: 1, annotatedOtherwise: ['impostor-1'] },
         },
       },
-      'forged tokens are annotated anonymous',
+      'forged tokens are annotated anonymous (every traced one)',
     ],
   ])('fails on %s', (_case, change, name) => {
     expect(failed({ ...facts, ...change })).toContain(name);
   });
 
-  it('does not demand exact users from a truncated list', () => {
+  it('does not demand exact users from a truncated list, nor all of them under sampling', () => {
     expect(
       failed({ ...facts, pages: [{ ...page, reportedUsers: ['fay'], recall: 0.5, truncated: true }] }),
-    ).not.toContain('pages name exactly the injected users (unless truncated)');
+    ).not.toContain('pages name exactly the affected users (unless truncated)');
+    const sampled = {
+      ...facts,
+      samplingRate: 0.05,
+      pages: [{ ...page, reportedUsers: ['fay'], recall: 0.5 }],
+    };
+    expect(failed(sampled)).toEqual([]);
+    // A wrong name is wrong at any sampling rate.
+    expect(failed({ ...sampled, pages: [{ ...page, reportedUsers: ['mallory'], precision: 0 }] })).toContain(
+      'pages name only affected users (sampled: not all of them)',
+    );
+  });
+
+  it('accepts an incident left open only when X-Ray dropped the Insight that would have closed it', () => {
+    expect(failed({ ...facts, pages: [{ ...page, state: 'open', insightDropped: true }] })).toEqual([]);
+  });
+});
+
+describe('estimate as a page says it', () => {
+  it('reads the figure back from the page text, thousands separators and all', () => {
+    expect(
+      estimateInText(
+        '*Affected:* 6 registered users seen, about 1,190 affected (95 %: 1,150–1,240); 2 anonymous requests',
+      ),
+    ).toEqual({
+      seen: 6,
+      estimate: 1_190,
+      low: 1_150,
+      high: 1_240,
+    });
+    expect(estimateInText('1 registered user seen, about 1 affected; 0 anonymous requests')).toEqual({
+      seen: 1,
+      estimate: 1,
+      low: 1,
+      high: 1,
+    });
+    expect(estimateInText('*Affected:* 5 registered users and 0 anonymous requests')).toBeUndefined();
   });
 });
 

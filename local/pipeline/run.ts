@@ -1,9 +1,12 @@
 /**
  * One whole local run, end to end, on the project's real code:
- * seeded scenario → virtual clock → local AWS stand-ins → shop traffic through the real cart
- * functions (traced with the X-Ray SDK over UDP, or OpenTelemetry over OTLP: `tracing`) → per-minute group metrics, alarms and Insights → the event
- * bus → the real notifier → Slack, email, incident records → the real digest on its schedule →
- * summary and checks against the ground truth → everything written under the out directory.
+ * scenario file (local/scenarios/) + seed → virtual clock → local AWS stand-ins with AWS-like
+ * timing (local/aws-timing.ts) → shop traffic through the real cart functions (traced with the
+ * X-Ray SDK over UDP or OpenTelemetry over OTLP: `tracing`; sampled by the scenario's rules; the scenario's faults injected at DynamoDB) → per-minute
+ * group metrics, alarms and Insights → the event bus → the real notifier → Slack, email,
+ * incident records → the real digest on its schedule → summary, signal figures and checks
+ * against the ground truth (from the scenario, never from the traces) → everything written
+ * under the out directory, with report.html to look at.
  *
  * Whatever happens (a failure, Ctrl-C through `signal`), the `finally` closes every port,
  * restores the real `Date` and puts `process.env` back as it was.
@@ -16,14 +19,16 @@ import { createIncidentStore } from '../../functions/shared/incidents/store';
 import { ruleSet as projectRuleSet } from '../../rules';
 import type { Trace } from '../../rules/filter/trace';
 import type { RuleSet } from '../../rules/schema';
+import { timingOn, timingWithout } from '../aws-timing';
 import { installVirtualClock } from '../clock';
 import type { BusEvent, Delivery } from '../event-bus';
 import { createLambdaRunner, prepareLambdaEnvironment, type ApiInvocation } from '../lambda-runner';
+import { loadScenario } from '../scenario/load';
 import type { RunOptions } from '../scenario/options';
-import { planTraffic, type PhaseWindow, type PlannedRequest } from '../scenario/plan';
+import { planTraffic, type PlannedRequest } from '../scenario/plan';
 import { createPopulation, type Population } from '../scenario/population';
-import { scenario as scenarioNamed } from '../scenario/presets';
 import { createPrng } from '../scenario/prng';
+import { MINUTE_MS, withDuration, type Fault } from '../scenario/scenario';
 import { createShopClient } from '../scenario/shop-client';
 import {
   buildSummary,
@@ -35,6 +40,7 @@ import {
   type TrafficTally,
 } from '../summary';
 import { fromBundles, fromSource } from './bundles';
+import { createAgenda } from './agenda';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
@@ -47,8 +53,17 @@ import {
   notifierFunction,
   shopFunctions,
 } from './functions';
+import { faultTruths } from './ground-truth';
 import { createMinuteLoop, type MinuteReport } from './minute-loop';
 import { writeOutputs } from './output';
+import type { ReportData } from './report';
+import {
+  createSampler,
+  pageSamplingRate,
+  sampleAtStage,
+  samplingRules,
+  statedSamplingRate,
+} from './sampling';
 import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from './services';
 import { playTraffic } from './traffic';
 
@@ -66,7 +81,8 @@ export interface MinuteState {
 }
 
 export interface PipelineReporter {
-  phase(phase: PhaseWindow): void;
+  /** A fault's on-window begins (`on`) or ends. */
+  fault(fault: Fault, on: boolean): void;
   request(planned: PlannedRequest, invocation: ApiInvocation): void;
   minute(report: MinuteReport, state: MinuteState): void;
   event(event: BusEvent, deliveries: Delivery[]): void;
@@ -76,17 +92,18 @@ export interface PipelineReporter {
 export type PipelineOptions = Pick<
   RunOptions,
   'scenario' | 'seed' | 'durationMinutes' | 'speed' | 'duplicates' | 'xrayThrottles' | 'outDir'
-> & {
-  /** How the functions send traces. @default 'xray' */
-  tracing?: RunOptions['tracing'];
-  /** Run every function from its deployment bundle instead of from source. @default false */
-  bundled?: boolean;
-  ruleSet?: RuleSet;
-  /** Post to a real Slack workspace with this bot token instead of the local Slack. */
-  realSlackToken?: string | undefined;
-  reporter?: Partial<PipelineReporter>;
-  signal?: AbortSignal;
-};
+> &
+  Partial<Pick<RunOptions, 'timingOff'>> & {
+    /** How the functions send traces. @default 'xray' */
+    tracing?: RunOptions['tracing'];
+    /** Run every function from its deployment bundle instead of from source. @default false */
+    bundled?: boolean;
+    ruleSet?: RuleSet;
+    /** Post to a real Slack workspace with this bot token instead of the local Slack. */
+    realSlackToken?: string | undefined;
+    reporter?: Partial<PipelineReporter>;
+    signal?: AbortSignal;
+  };
 
 export interface PipelineResult {
   summary: RunSummary;
@@ -101,13 +118,24 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const wallStart = performance.now();
   const ruleSet = options.ruleSet ?? projectRuleSet;
   const reporter = options.reporter ?? {};
-  const scenario = scenarioNamed(options.scenario, options.durationMinutes);
+  const scenario = withDuration(
+    loadScenario(
+      options.scenario,
+      ruleSet.rules.map((r) => r.id),
+    ),
+    options.durationMinutes,
+  );
+  const timing = timingWithout(options.timingOff ?? []);
   const prng = createPrng(options.seed);
   const population = createPopulation(scenario, prng);
   const productIds = createCatalog()
     .list()
     .map((p) => p.productId);
-  const plan = planTraffic(scenario, population, productIds, prng);
+  const sampler = createSampler(
+    samplingRules(scenario.sampling, ruleSet),
+    createPrng(options.seed ^ 0x5a3b1e),
+  );
+  const plan = planTraffic(scenario, population, productIds, prng, sampleAtStage(sampler, STAGE));
 
   const envBefore = { ...process.env };
   const clock = installVirtualClock({ start: plan.startMs - WARM_UP_MS });
@@ -118,6 +146,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       duplicates: options.duplicates,
       advanceClock: (ms) => clock.advance(ms),
       realSlackToken: options.realSlackToken,
+      timing,
+      seed: options.seed,
     });
     const svc = services;
     prepareLambdaEnvironment(svc.daemon.address, ACCOUNT.region, {
@@ -142,7 +172,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       { identity: svc.identity.env, cartsTable: svc.names.cartsTable, dynamoEndpoint: svc.proxy.url },
       loader,
     );
-    const notifier = notifierFunction(notifierEnvironment(svc, svc.proxy.url), loader);
+    const notifier = notifierFunction(
+      { ...notifierEnvironment(svc, svc.proxy.url), samplingRate: statedSamplingRate(scenario.sampling) },
+      loader,
+    );
     const digest = digestFunction(
       {
         alertsTable: svc.names.alertsTable,
@@ -175,6 +208,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       return deferring;
     };
     const events: EventRecord[] = [];
+    const agenda = createAgenda();
     const minuteLoop = createMinuteLoop({
       ruleSet,
       store: svc.store,
@@ -182,6 +216,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       account: ACCOUNT,
       now: clock.now,
       complete: isComplete,
+      timing,
+      agenda,
+      seed: options.seed,
+      groupsCreatedAt: scenario.groupsCreatedAt,
       onEvent: (event, deliveries) => {
         events.push(eventRecord(event, deliveries));
         reporter.event?.(event, deliveries);
@@ -189,31 +227,28 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     const client = createShopClient(population, svc.identity, clock.now);
     const tally = createTally();
+    let throttled = false;
 
-    await playTraffic({
+    const played = await playTraffic({
       plan,
       clock,
       client,
       runner,
       functions: shop,
       minuteLoop,
+      agenda,
+      proxy: svc.proxy,
       speed: options.speed,
       ...(options.signal ? { signal: options.signal } : {}),
-      onPhase: (phase) => {
-        if (phase.name === 'fault') {
-          svc.proxy.setFaults({
-            failing: new Set(population.truth.failing.map((u) => u.sub)),
-            slow: new Set(population.truth.slow.map((u) => u.sub)),
-            slowMs: scenario.slowMs,
-          });
-          if (options.xrayThrottles > 0) svc.xray.throttleNext(options.xrayThrottles, 'GetTraceSummaries');
-        } else {
-          svc.proxy.clearFaults();
+      onFault: (fault, on) => {
+        if (on && !throttled && options.xrayThrottles > 0) {
+          throttled = true;
+          svc.xray.throttleNext(options.xrayThrottles, 'GetTraceSummaries');
         }
-        reporter.phase?.(phase);
+        reporter.fault?.(fault, on);
       },
       onRequest: (planned, invocation) => {
-        tally.add(client.shopper(planned.shopperId).kind, invocation);
+        tally.add(client.shopper(planned.shopperId).kind, planned, invocation);
         reporter.request?.(planned, invocation);
       },
       onMinute: (report) => {
@@ -252,18 +287,27 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     );
     const published = svc.sns.published(svc.names.digestTopicArn).at(-1);
     const threads = slackThreads(svc, incidents);
+    const history = minuteLoop.history();
     const record: RunRecord = {
-      scenario: scenario.name,
+      scenario: { name: scenario.name, description: scenario.description, file: scenario.file },
       seed: options.seed,
       duplicates: options.duplicates,
+      timing: timingOn(timing),
+      samplingRate: pageSamplingRate(scenario.sampling, ruleSet),
       ruleSet,
-      phases: plan.phases,
-      truth: population.truth,
-      slowMs: scenario.slowMs,
+      startMs: plan.startMs,
+      endMs: plan.endMs,
+      faults: faultTruths(plan, population, (r) => played.applied.has(r)),
+      selected: population.truth,
       traffic: tally.result(svc.store),
       events,
       notifierDeadLetters: svc.sqs.messages(svc.names.deadLetterQueueName).length,
       incidents,
+      droppedInsights: history.flatMap((h) =>
+        h.insights
+          .filter((i) => i.deliveredAtMs === undefined)
+          .map((i) => ({ ruleId: h.ruleId, kind: i.kind })),
+      ),
       slack: svc.slack
         ? { mode: 'local', threads, topLevelByChannel: topLevelByChannel(svc) }
         : { mode: 'real' },
@@ -279,6 +323,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const facts = buildSummary(record);
     const checks = runChecks(facts, ruleSet);
     const summary: RunSummary = { ...facts, checks, ok: checks.every((c) => c.ok) };
+    const report: ReportData = {
+      summary,
+      ruleSet,
+      faults: record.faults,
+      history,
+      requestsPerMinute: tally.perMinute(),
+      endedAtMs: played.endedAtMs,
+      alarmOffsetMs: timing.alarmScheduleOffsetMs ?? 0,
+      threads: [...threads.values()],
+      channelNames: new Map((svc.slack?.channels() ?? []).map((c) => [c.id, c.name])),
+      emails: record.emails,
+      digestHtml: record.digest.html,
+    };
     const written = await writeOutputs(options.outDir, {
       summary,
       threads: [...threads.values()],
@@ -288,6 +345,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       traces: svc.store.list().flatMap((t) => svc.store.get(t.id) ?? []),
       events: svc.bus.events(),
       logs,
+      report,
     });
     return { summary, written, services: svc, population };
   } finally {
@@ -340,23 +398,33 @@ function eventRecord(event: BusEvent, deliveries: Delivery[]): EventRecord {
 function createTally() {
   const tally: TrafficTally = {
     requests: 0,
+    sampled: 0,
     byShopper: { registered: 0, anonymous: 0, forger: 0 },
     byStatus: { '2xx': 0, '4xx': 0, '5xx': 0 },
     slow: 0,
-    forged: { sent: 0, annotatedAnonymous: 0, annotatedOtherwise: [] },
+    forged: { sent: 0, traced: 0, annotatedAnonymous: 0, annotatedOtherwise: [] },
   };
   const forgedTraces: string[] = [];
+  const perMinute = new Map<number, { requests: number; sampled: number }>();
   return {
-    add(kind: keyof TrafficTally['byShopper'], invocation: ApiInvocation) {
+    add(kind: keyof TrafficTally['byShopper'], planned: PlannedRequest, invocation: ApiInvocation) {
       tally.requests += 1;
+      if (planned.sampled) tally.sampled += 1;
       tally.byShopper[kind] += 1;
+      const minute = Math.floor(invocation.startMs / MINUTE_MS) * MINUTE_MS;
+      const counts = perMinute.get(minute) ?? { requests: 0, sampled: 0 };
+      counts.requests += 1;
+      if (planned.sampled) counts.sampled += 1;
+      perMinute.set(minute, counts);
       const status = invocation.response.statusCode;
       if (status >= 500) tally.byStatus['5xx'] += 1;
       else if (status >= 400) tally.byStatus['4xx'] += 1;
       else tally.byStatus['2xx'] += 1;
       if (invocation.endMs - invocation.startMs > SLOW_REQUEST_MS) tally.slow += 1;
-      if (kind === 'forger') forgedTraces.push(invocation.traceId);
+      if (kind === 'forger' && planned.sampled) forgedTraces.push(invocation.traceId);
     },
+    /** Requests and traced requests per minute (minute start → counts). */
+    perMinute: (): ReadonlyMap<number, { requests: number; sampled: number }> => perMinute,
     /** Reads each forged request's trace back: its username annotation must say anonymous. */
     result(store: LocalServices['store']): TrafficTally {
       const names = forgedTraces.map((id) => store.get(id)?.trace.annotations.username ?? []);
@@ -366,7 +434,8 @@ function createTally() {
       return {
         ...tally,
         forged: {
-          sent: forgedTraces.length,
+          sent: tally.byShopper.forger,
+          traced: forgedTraces.length,
           annotatedAnonymous: names.length - otherwise.length,
           annotatedOtherwise: otherwise,
         },

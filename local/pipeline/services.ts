@@ -9,6 +9,7 @@ import { groupName, incidentBusName } from '../../rules/names';
 import { PUT_EVENTS, eventBusArn } from '../../rules/test-alert-access';
 import type { RuleSet } from '../../rules/schema';
 import { createAlertsTable } from '../alerts-table';
+import { IDEAL_TIMING, type AwsTiming } from '../aws-timing';
 import type { AwsAccount } from '../cloudwatch/alarm-event';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../dynamo-fault-proxy';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../dynamodb';
@@ -113,10 +114,15 @@ export interface ServicesOptions {
   advanceClock: (ms: number) => void;
   /** A real Slack bot token: then no local Slack is started and the secret holds this token. */
   realSlackToken?: string | undefined;
+  /** AWS-like timing of the X-Ray and Slack stand-ins (default: ideal, none). */
+  timing?: AwsTiming;
+  /** Seed of the stand-ins' timing draws. */
+  seed?: number;
 }
 
 export async function startLocalServices(options: ServicesOptions): Promise<LocalServices> {
   const { ruleSet } = options;
+  const timing = options.timing ?? IDEAL_TIMING;
   const prefix = ruleSet.namePrefix;
   const names: Omit<
     LocalNames,
@@ -171,6 +177,14 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
           insightsEnabled: rule.group.insights,
           notificationsEnabled: rule.group.insights && rule.group.insightNotifications,
         })),
+        timing: {
+          indexing: timing.xrayIndexing,
+          paging: timing.xrayPaging,
+          latency: timing.xrayLatency,
+          rateLimit: timing.xrayRateLimit,
+        },
+        advanceClock: options.advanceClock,
+        seed: options.seed ?? 0,
       }),
     );
     const slack = options.realSlackToken
@@ -181,6 +195,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
               name: c.name,
               ...(c.id ? { id: c.id } : {}),
             })),
+            rateLimit: timing.slackRateLimit,
           }),
         );
     const secrets = started(

@@ -42,17 +42,11 @@ function traces(ok: number, faults: number): Trace[] {
   ];
 }
 
-function run(minutes: Array<[number, number]>) {
+function run(minutes: Array<[number, number]>, options = DEFAULT_DETECTOR) {
   let state: DetectorState = { baseline: undefined };
   let ids = 0;
   return minutes.map(([ok, faults], i) => {
-    const step = detectMinute(
-      state,
-      T0 + i * MIN,
-      traces(ok, faults),
-      DEFAULT_DETECTOR,
-      () => `insight-${++ids}`,
-    );
+    const step = detectMinute(state, T0 + i * MIN, traces(ok, faults), options, () => `insight-${++ids}`);
     state = step.state;
     return step.output;
   });
@@ -100,6 +94,27 @@ describe('local Insights detector', () => {
     expect(out[4]!.snapshot.impact).toEqual({ FaultCount: 20, OkCount: 40, TotalCount: 60 });
     const closed = out[6]!.snapshot;
     expect(closed).toMatchObject({ insightId: 'insight-1', state: 'CLOSED', endTime: T0 + 7 * MIN });
+  });
+
+  it('with anomalousMinutes, opens only after that many anomalous minutes in a row, from the first', () => {
+    const options = { ...DEFAULT_DETECTOR, anomalousMinutes: 2 };
+    // One anomalous minute alone (a blip) never opens; two in a row do, dated from the first.
+    const out = run(
+      [
+        [20, 0],
+        [15, 5],
+        [20, 0],
+        [15, 5],
+        [15, 5],
+        [20, 0],
+      ],
+      options,
+    );
+    expect(out.map((o) => o?.kind)).toEqual([undefined, undefined, undefined, undefined, 'open', undefined]);
+    expect(out[4]!.snapshot).toMatchObject({
+      startTime: T0 + 3 * MIN,
+      impact: { FaultCount: 10, OkCount: 30, TotalCount: 40 },
+    });
   });
 
   it('emits events with the schema fields, epoch-second times and a null EndTime while active', () => {

@@ -6,7 +6,9 @@
  * Once a minute, per group with Insights on:
  * - rate = faults / traces of the group in that minute; baseline = EWMA (α = 0.3) of earlier
  *   minutes' rates.
- * - OPEN when faults ≥ `minFaults` and rate ≥ max(`minRate`, 3 × baseline).
+ * - A minute is anomalous when faults ≥ `minFaults` and rate ≥ max(`minRate`, 3 × baseline).
+ * - OPEN after `anomalousMinutes` anomalous minutes in a row (1 by default; the AWS-like timing
+ *   of the local run asks for more, see local/aws-timing.ts), starting at the first of them.
  * - UPDATE while open when the minute's fault count moved ≥ 50% from the last reported one.
  * - CLOSE after `quietMinutes` consecutive minutes below the opening condition.
  * Impact statistics are cumulative since the insight opened; the root-cause service is the
@@ -18,6 +20,8 @@ export interface DetectorOptions {
   minFaults: number;
   minRate: number;
   quietMinutes: number;
+  /** Consecutive anomalous minutes before an Insight opens (default 1). */
+  anomalousMinutes?: number;
 }
 
 export const DEFAULT_DETECTOR: DetectorOptions = { minFaults: 3, minRate: 0.2, quietMinutes: 2 };
@@ -47,8 +51,12 @@ export interface InsightSnapshot {
   at: number;
 }
 
+type Causes = Map<string, { ref: ServiceRef; count: number }>;
+
 export interface DetectorState {
   baseline: number | undefined;
+  /** Anomalous minutes in a row so far, while not open yet. */
+  streak?: { start: number; minutes: number; impact: ImpactStats; causes: Causes };
   open?: {
     insightId: string;
     startTime: number;
@@ -78,15 +86,24 @@ export function detectMinute(
 
   if (!state.open) {
     if (!anomalous) return { state: { baseline }, output: undefined };
-    const open = {
-      insightId: newId(),
-      startTime: minute,
-      lastReportedFaults: faults,
-      quiet: 0,
-      impact: { FaultCount: faults, OkCount: total - faults, TotalCount: total },
-      causes: tallyCauses(new Map(), traces),
+    const streak = {
+      start: state.streak?.start ?? minute,
+      minutes: (state.streak?.minutes ?? 0) + 1,
+      impact: addImpact(state.streak?.impact, faults, total),
+      causes: tallyCauses(state.streak?.causes ?? new Map(), traces),
     };
     // The baseline does not learn from an anomaly, or a long outage would become "normal".
+    if (streak.minutes < (options.anomalousMinutes ?? 1)) {
+      return { state: { baseline: state.baseline ?? 0, streak }, output: undefined };
+    }
+    const open = {
+      insightId: newId(),
+      startTime: streak.start,
+      lastReportedFaults: faults,
+      quiet: 0,
+      impact: streak.impact,
+      causes: streak.causes,
+    };
     return {
       state: { baseline: state.baseline ?? 0, open },
       output: { kind: 'open', snapshot: snapshot(open, minute, 'ACTIVE') },
@@ -120,10 +137,18 @@ export function detectMinute(
   return { state: { baseline: state.baseline, open }, output: undefined };
 }
 
+function addImpact(prior: ImpactStats | undefined, faults: number, total: number): ImpactStats {
+  return {
+    FaultCount: (prior?.FaultCount ?? 0) + faults,
+    OkCount: (prior?.OkCount ?? 0) + total - faults,
+    TotalCount: (prior?.TotalCount ?? 0) + total,
+  };
+}
+
 function tallyCauses(
   prior: ReadonlyMap<string, { ref: ServiceRef; count: number }>,
   traces: readonly Trace[],
-): Map<string, { ref: ServiceRef; count: number }> {
+): Causes {
   const causes = new Map(prior);
   for (const trace of traces) {
     if (!trace.fault) continue;

@@ -133,6 +133,8 @@ describe('Slack stand-in with the real WebClient', () => {
     const [stored] = slack.thread('C0ONCALL01', root.ts ?? '');
     expect(stored).toMatchObject({ text: 'RESOLVED', blocks: [section('firing')], updates: 1 });
     expect(stored?.editedTs).toBeDefined();
+    // Like Slack's edit history: what the root said before.
+    expect(stored?.revisions).toEqual([{ text: 'FIRING', blocks: [section('firing')] }]);
 
     const byName = (await rejection(
       client.chat.update({ channel: 'shop-oncall', ts: root.ts ?? '', text: 'x' }),

@@ -101,7 +101,7 @@ export function pipelineSpec(tracing: TracingBackend, { bundled = false } = {}):
       expect(slackFiles.filter((f) => f.endsWith('.txt'))).toHaveLength(run.summaryJson.slack.threads);
       expect(await run.list('emails')).toHaveLength(run.summaryJson.emails.total);
       const traces = (await run.read('traces.jsonl')).trim().split('\n');
-      expect(traces.length).toBeGreaterThanOrEqual(run.summaryJson.traffic.requests);
+      expect(traces.length).toBeGreaterThanOrEqual(run.summaryJson.traffic.sampled);
       expect(JSON.parse(traces[0]!)).toHaveProperty('segments');
       const events = (await run.read('events.jsonl')).trim().split('\n');
       expect(events.length).toBeGreaterThanOrEqual(run.summaryJson.alerts.events);
@@ -109,10 +109,38 @@ export function pipelineSpec(tracing: TracingBackend, { bundled = false } = {}):
 
     it("received the functions' spans the chosen way: OTLP for otel, the UDP daemon for xray", () => {
       const viaOtlp = run.services.otlp.received();
-      if (tracing === 'otel') expect(viaOtlp).toBeGreaterThanOrEqual(run.summaryJson.traffic.requests);
+      if (tracing === 'otel') expect(viaOtlp).toBeGreaterThanOrEqual(run.summaryJson.traffic.sampled);
       else expect(viaOtlp).toBe(0);
       expect(run.services.otlp.rejected()).toEqual([]);
       expect(run.services.daemon.rejected()).toEqual([]);
+    });
+
+    it('writes the traces as GetTraceSummaries puts them on the wire, one TraceSummary a line', async () => {
+      const lines = (await run.read('trace-summaries.jsonl')).trim().split('\n');
+      // Every traced shop request, plus the notifier's and digest's own invocations.
+      expect(lines.length).toBeGreaterThanOrEqual(run.summaryJson.traffic.sampled);
+      const summaries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const failing = summaries.find((s) => s.HasFault === true)!;
+      expect(failing).toMatchObject({
+        Id: expect.stringMatching(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+        StartTime: expect.any(Number),
+        Http: { HttpStatus: 502, HttpMethod: expect.any(String) },
+        Annotations: { username: [{ AnnotationValue: { StringValue: expect.any(String) } }] },
+        FaultRootCauses: [expect.objectContaining({ Services: expect.any(Array) })],
+      });
+      // Newest first, as GetTraceSummaries pages them.
+      const starts = summaries.map((s) => s.StartTime as number);
+      expect(starts).toEqual([...starts].sort((a, b) => b - a));
+    });
+
+    it('writes report.html: one file, nothing fetched from the network, the run in it', async () => {
+      const html = await run.read('report.html');
+      expect(html).toMatch(/^<!doctype html>/);
+      expect(html).not.toMatch(/<script|<link|src="http|url\(http/i);
+      for (const rule of ruleSet.rules) expect(html).toContain(`timeline of ${rule.id}`);
+      const page = run.summaryJson.pages.find((p) => p.ruleId === 'registered-user-faults')!;
+      for (const user of page.reportedUsers) expect(html).toContain(user);
+      expect(html).toContain('pages per fault');
     });
 
     it('annotated every forged token anonymous', () => {

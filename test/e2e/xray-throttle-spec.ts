@@ -21,7 +21,7 @@ export function xrayThrottleSpec(tracing: TracingBackend): void {
     it('was throttled as asked', () => {
       const throttled = run.services.xray
         .calls('GetTraceSummaries')
-        .filter((c) => c.errorType === 'ThrottledException');
+        .filter((c) => c.errorType === 'ThrottledException' && c.throttledBy === 'fault');
       expect(throttled).toHaveLength(THROTTLES);
     });
 
@@ -41,8 +41,10 @@ export function xrayThrottleSpec(tracing: TracingBackend): void {
           .filter((c) => c.params.channel === channel || c.params.channel === nameOf.get(channel));
         const index = slack.messages(channel).findIndex((m) => m.ts === page.slack!.rootTs);
         const original = rootPosts[index]!;
+        // Throttled until the budget ran out, or backing off used the budget up: both are the
+        // throttling, and which one depends on how long the backoff sleeps took on this machine.
         expect(`${String(original.params.text)}\n${String(original.params.blocks)}`).toMatch(
-          /Partial \(X-Ray throttled GetTraceSummaries/,
+          /Partial \((X-Ray throttled GetTraceSummaries|time budget \(\d+ ms\) used up)/,
         );
       }
     });

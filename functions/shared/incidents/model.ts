@@ -13,6 +13,19 @@ export type AlertSource = z.infer<typeof alertSourceSchema>;
 /** Most usernames kept per incident (for distinct-user counts across a digest period). */
 export const MAX_STORED_USERS = 1_000;
 
+/**
+ * Affected users estimated from those seen when fewer than all requests are traced (the
+ * notifier's affected-estimate.ts): point estimate and 95 % interval.
+ */
+export const estimateSchema = z.object({
+  seen: z.number().int().min(0),
+  estimate: z.number().int().min(0),
+  low: z.number().int().min(0),
+  high: z.number().int().min(0),
+  samplingRate: z.number().gt(0).lt(1),
+});
+export type ImpactEstimate = z.infer<typeof estimateSchema>;
+
 export const impactSchema = z.object({
   affectedUsers: z.number().int().min(0),
   anonymousRequests: z.number().int().min(0),
@@ -21,6 +34,8 @@ export const impactSchema = z.object({
   faults: z.number().int().min(0),
   /** Whether the figures come from a partial or failed enrichment (a lower bound). */
   partial: z.boolean(),
+  /** Under sampling: the estimate of the best-informed enrichment (the one that saw most users). */
+  estimate: estimateSchema.optional(),
 });
 export type Impact = z.infer<typeof impactSchema>;
 
@@ -73,7 +88,25 @@ export function mergeImpact(a: Impact, b: Impact): Impact {
     totalTraces: Math.max(a.totalTraces, b.totalTraces),
     faults: Math.max(a.faults, b.faults),
     partial: a.partial || b.partial,
+    ...betterInformed(a.estimate, b.estimate),
   };
+}
+
+/**
+ * Not the peak, unlike the counts: an estimate from few users seen is the least certain, and the
+ * highest one is often the first page's. The one that saw more users wins (ties: the newer).
+ */
+function betterInformed(
+  current: ImpactEstimate | undefined,
+  incoming: ImpactEstimate | undefined,
+): { estimate?: ImpactEstimate } {
+  const best =
+    current === undefined
+      ? incoming
+      : incoming === undefined || current.seen > incoming.seen
+        ? current
+        : incoming;
+  return best === undefined ? {} : { estimate: best };
 }
 
 /** Union of usernames, keeping insertion order and the storage bound. */
