@@ -35,10 +35,15 @@ import type * as Capture from 'aws-xray-sdk-core/dist/lib/capture.js';
 import type * as Logging from 'aws-xray-sdk-core/dist/lib/logger.js';
 import type * as Aws3Patcher from 'aws-xray-sdk-core/dist/lib/patchers/aws3_p.js';
 import type Subsegment from 'aws-xray-sdk-core/dist/lib/segments/attributes/subsegment.js';
+import type SegmentClass from 'aws-xray-sdk-core/dist/lib/segments/segment.js';
 import type * as SegmentUtils from 'aws-xray-sdk-core/dist/lib/segments/segment_utils.js';
+import type * as Utils from 'aws-xray-sdk-core/dist/lib/utils.js';
 import { ignoreAnnotations } from './tracing';
-import { loadContextModule, useAsyncLocalStorage } from './xray/als-context';
+import { loadContextModule, useAsyncLocalStorage, type ContextModule } from './xray/als-context';
+import { initLambdaMode, type FacadeParts } from './xray/lambda-facade';
 import type { Annotate, AnnotationValue, Tracing, TracingLog } from './types/tracing';
+
+type FacadeContext = FacadeParts['context'];
 
 const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
 
@@ -46,10 +51,6 @@ const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
 interface Emitter {
   send(segment: { format(): string; trace_id?: string; id?: string }): void;
   daemonConfig: { udp_ip: string; udp_port: number };
-}
-
-interface LambdaSupport {
-  init(): void;
 }
 
 /** A subsegment as the SDK's objects really are (the published types leave these out). */
@@ -68,7 +69,9 @@ interface Sdk {
   aws3: typeof Aws3Patcher;
   segmentUtils: typeof SegmentUtils;
   emitter: Emitter;
-  lambda: LambdaSupport;
+  Segment: typeof SegmentClass;
+  utils: typeof Utils;
+  context: ContextModule;
 }
 
 /** CommonJS modules: Node's ESM loader exposes `module.exports` as `default`, bundlers as the namespace. */
@@ -87,16 +90,20 @@ let loadedSdk: Promise<Sdk> | undefined;
 function loadSdk(): Promise<Sdk> {
   loadedSdk ??= (async () => {
     // First, so every SDK file that loads after it shares its (AsyncLocalStorage) context.
-    useAsyncLocalStorage(await loadContextModule());
-    const [capture, logging, aws3, segmentUtils, emitter, lambda] = await Promise.all([
+    const context = await loadContextModule();
+    useAsyncLocalStorage(context);
+    const [capture, logging, aws3, segmentUtils, emitter, Segment, utils] = await Promise.all([
       import('aws-xray-sdk-core/dist/lib/capture.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/logger.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/patchers/aws3_p.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/segments/segment_utils.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/segment_emitter.js').then((m) => cjs(m) as unknown as Emitter),
-      import('aws-xray-sdk-core/dist/lib/env/aws_lambda.js').then((m) => cjs(m) as unknown as LambdaSupport),
+      import('aws-xray-sdk-core/dist/lib/segments/segment.js').then((m) =>
+        cjs(m as unknown as typeof SegmentClass & { default?: typeof SegmentClass }),
+      ),
+      import('aws-xray-sdk-core/dist/lib/utils.js').then(cjs),
     ]);
-    const sdk = { capture, logging, aws3, segmentUtils, emitter, lambda };
+    const sdk = { capture, logging, aws3, segmentUtils, emitter, Segment, utils, context };
     initialise(sdk);
     return sdk;
   })();
@@ -116,7 +123,15 @@ function initialise(sdk: Sdk): void {
     version: 'unknown',
     name: 'unknown',
   });
-  if (process.env.LAMBDA_TASK_ROOT) sdk.lambda.init();
+  if (process.env.LAMBDA_TASK_ROOT) {
+    initLambdaMode({
+      Segment: sdk.Segment,
+      utils: sdk.utils,
+      segmentUtils: sdk.segmentUtils,
+      context: sdk.context as unknown as FacadeContext,
+      warn: (message) => sdk.logging.getLogger().warn(message),
+    });
+  }
   const send = oneSocketSender(sdk);
   sdk.emitter.send = send;
 }
