@@ -71,6 +71,7 @@ interface Sdk {
   emitter: Emitter;
   Segment: typeof SegmentClass;
   utils: typeof Utils;
+  TraceID: FacadeParts['TraceID'];
   context: ContextModule;
 }
 
@@ -92,7 +93,7 @@ function loadSdk(): Promise<Sdk> {
     // First, so every SDK file that loads after it shares its (AsyncLocalStorage) context.
     const context = await loadContextModule();
     useAsyncLocalStorage(context);
-    const [capture, logging, aws3, segmentUtils, emitter, Segment, utils] = await Promise.all([
+    const [capture, logging, aws3, segmentUtils, emitter, Segment, utils, TraceID] = await Promise.all([
       import('aws-xray-sdk-core/dist/lib/capture.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/logger.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/patchers/aws3_p.js').then(cjs),
@@ -102,8 +103,11 @@ function loadSdk(): Promise<Sdk> {
         cjs(m as unknown as typeof SegmentClass & { default?: typeof SegmentClass }),
       ),
       import('aws-xray-sdk-core/dist/lib/utils.js').then(cjs),
+      import('aws-xray-sdk-core/dist/lib/segments/attributes/trace_id.js').then((m) =>
+        cjs(m as unknown as FacadeParts['TraceID'] & { default?: FacadeParts['TraceID'] }),
+      ),
     ]);
-    const sdk = { capture, logging, aws3, segmentUtils, emitter, Segment, utils, context };
+    const sdk = { capture, logging, aws3, segmentUtils, emitter, Segment, utils, TraceID, context };
     initialise(sdk);
     return sdk;
   })();
@@ -129,7 +133,9 @@ function initialise(sdk: Sdk): void {
       utils: sdk.utils,
       segmentUtils: sdk.segmentUtils,
       context: sdk.context as unknown as FacadeContext,
+      TraceID: sdk.TraceID,
       warn: (message) => sdk.logging.getLogger().warn(message),
+      error: (message) => sdk.logging.getLogger().error(message),
     });
   }
   const send = oneSocketSender(sdk);

@@ -16,14 +16,16 @@
  * | centralized sampling switched off                      | never loaded (sampling comes from the header)   |
  * | the emitter's socket per send                          | not needed: tracing-xray.ts replaces `send`     |
  * | a facade segment: no data of its own, methods warn     | the same                                        |
- * | trace data re-read when `_X_AMZN_TRACE_ID` changes     | the same, and `noOp` and extra trace data are   |
+ * | trace data re-read when `_X_AMZN_TRACE_ID` changes     | the same rules, minus a throw-away random trace |
+ * |                                                        | id per invocation; `noOp` and extra trace data  |
  * |                                                        | cleared too (the SDK keeps them across          |
- * |                                                        | invocations)                                    |
+ * |                                                        | invocations); no `delete` (see {@link populate})|
  *
  * Rejected: an esbuild alias for `service_connector` (aliases apply to package paths, and the SDK
  * requires it by a relative path); keeping `aws_lambda.js` and lazy-loading `node:http` (the SDK's
  * file requires it at its top).
  */
+import { randomBytes } from 'node:crypto';
 import type SegmentClass from 'aws-xray-sdk-core/dist/lib/segments/segment.js';
 import type * as SegmentUtils from 'aws-xray-sdk-core/dist/lib/segments/segment_utils.js';
 import type * as Utils from 'aws-xray-sdk-core/dist/lib/utils.js';
@@ -38,7 +40,9 @@ export interface FacadeParts {
     enableManualMode(): void;
     contextMissingStrategy: { contextMissing(message: string): void };
   };
+  TraceID: { FromString(raw: string): { toString(): string } };
   warn(message: string): void;
+  error(message: string): void;
 }
 
 /** Methods a facade segment keeps: the ones that attach children. */
@@ -83,16 +87,20 @@ function facadeSegment(parts: FacadeParts): Facade {
   segment.isClosed = () => true;
   Object.assign(segment, { in_progress: false, counter: 1, facade: true });
   let previous: string | undefined;
+  // Every field is assigned, never deleted: the facade is the prototype of each request's root
+  // (tracing-xray.ts), and a deleted property turns it into a slow dictionary object again.
   const reset = () => {
-    segment.trace_id = INVALID_TRACE_ID;
-    segment.id = '00000000';
-    segment.notTraced = true;
-    delete segment.subsegments;
-    delete segment.noOp;
-    delete segment.additionalTraceData;
+    Object.assign(segment, {
+      trace_id: INVALID_TRACE_ID,
+      id: '00000000',
+      notTraced: true,
+      subsegments: undefined,
+      noOp: undefined,
+      additionalTraceData: undefined,
+    });
   };
   const read = (header: string) => {
-    if (parts.utils.LambdaUtils.populateTraceData(segment, header)) previous = header;
+    if (populate(parts, segment, header)) previous = header;
   };
   reset();
   segment.resolveLambdaTraceData = () => {
@@ -112,6 +120,42 @@ function facadeSegment(parts: FacadeParts): Facade {
   const atInit = process.env._X_AMZN_TRACE_ID;
   if (parts.utils.LambdaUtils.validTraceData(atInit) && atInit) read(atInit);
   return segment;
+}
+
+const WELL_FORMED_ROOT = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+
+/**
+ * The SDK's `LambdaUtils.populateTraceData`, decision for decision (same header parser, same
+ * validity rules and log lines), without its two costs per invocation: a random trace id built
+ * and thrown away for every well-formed root, and `delete` on the facade.
+ */
+function populate(parts: FacadeParts, segment: Facade, header: string): boolean {
+  const data = parts.utils.processTraceData(header) as Partial<
+    Record<'root' | 'parent' | 'sampled', string>
+  > & {
+    data?: object;
+  };
+  const { root, parent, sampled } = data;
+  let valid = false;
+  if (root && !parent && !sampled) {
+    // Lambda's PassThrough mode: a root only. Recorded as a no-op segment, as the SDK does.
+    segment.noOp = true;
+    valid = true;
+  } else if (!root || !parent || !sampled) {
+    parts.error('_X_AMZN_TRACE_ID is missing required information');
+  } else {
+    valid = true;
+  }
+  segment.trace_id =
+    root && WELL_FORMED_ROOT.test(root) ? root : parts.TraceID.FromString(root ?? '').toString();
+  segment.id = parent || randomBytes(8).toString('hex');
+  if (root && segment.trace_id !== root) {
+    parts.error('_X_AMZN_TRACE_ID contains invalid trace ID');
+    valid = false;
+  }
+  segment.notTraced = !Number.parseInt(sampled ?? '', 10);
+  segment.additionalTraceData = data.data;
+  return valid;
 }
 
 /** The invocation's trace header: the runtime's per-invocation store first (as the SDK reads it), else the environment. */
