@@ -14,7 +14,10 @@ describe('retention in the rule set', () => {
   it('ships 90 days for incidents and 30 for usernames, and defaults to the same', () => {
     expect(ruleSet.retention).toEqual({ incidentDays: 90, usernameDays: 30 });
     const { retention: _shipped, ...rest } = ruleSetDefinition;
-    expect(checkRuleSet(rest, { now: NOW }).ruleSet?.retention).toEqual({ incidentDays: 90, usernameDays: 30 });
+    expect(checkRuleSet(rest, { now: NOW }).ruleSet?.retention).toEqual({
+      incidentDays: 90,
+      usernameDays: 30,
+    });
   });
 
   it('accepts the tightest settings the bounds allow', () => {
