@@ -210,9 +210,9 @@ describe('retention of the alerts table', () => {
     });
     expect(await f.store.get(incident.id)).toMatchObject({ state: 'open', usernameCount: 3 });
     for (const channel of ['slack', 'email']) {
-      expect(await f.store.deliveries.get(incident.id, { eventKey: INCIDENT_EVENT_KEY, channel })).toMatchObject(
-        { status: 'sent' },
-      );
+      expect(
+        await f.store.deliveries.get(incident.id, { eventKey: INCIDENT_EVENT_KEY, channel }),
+      ).toMatchObject({ status: 'sent' });
     }
   });
 });
