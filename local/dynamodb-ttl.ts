@@ -44,7 +44,7 @@ export interface TtlSweepResult {
 }
 
 export async function sweepExpired(options: TtlSweepOptions): Promise<TtlSweepResult> {
-  const { doc, tableName: TableName, attribute, keys } = options;
+  const { doc, tableName: TableName, attribute } = options;
   const nowS = Math.floor(options.now().getTime() / 1000);
   const cutoff = nowS - (options.lagSeconds ?? 0);
   let scanned = 0;
