@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type * as Esbuild from 'esbuild';
 import { esbuildOptions } from './bundling';
 
 export type FunctionName = 'notifier' | 'digest' | 'digest-html';
@@ -51,7 +52,7 @@ export function functionCode(name: FunctionName): lambda.Code {
       local: {
         tryBundle(outputDir) {
           // Loaded only here: the published package runs the branch above and has no esbuild.
-          const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+          const esbuild = createRequire(import.meta.url)('esbuild') as typeof Esbuild;
           esbuild.buildSync({ ...esbuildOptions(entry), outfile: join(outputDir, 'index.mjs') });
           return true;
         },
