@@ -26,7 +26,8 @@ export interface PowertoolsTracerLike {
   isTracingEnabled(): boolean;
   captureAWSv3Client<T>(client: T): T;
   provider: {
-    captureAsyncFunc<T>(name: string, fn: (subsegment?: PowertoolsSubsegment) => Promise<T>): Promise<T>;
+    /** Typed `unknown` by Powertools; it returns what `fn` returns (here always a promise). */
+    captureAsyncFunc(name: string, fn: (subsegment?: PowertoolsSubsegment) => unknown): unknown;
   };
 }
 
@@ -36,7 +37,7 @@ export function tracingFromPowertools(tracer: PowertoolsTracerLike): Tracing {
     enabled,
     withAnnotations(name, fn) {
       if (!enabled) return fn(ignoreAnnotations);
-      return tracer.provider.captureAsyncFunc(name, async (subsegment) => {
+      return tracer.provider.captureAsyncFunc(name, async (subsegment?: PowertoolsSubsegment) => {
         if (!subsegment) return fn(ignoreAnnotations);
         try {
           return await fn(annotator(subsegment));
@@ -46,7 +47,7 @@ export function tracingFromPowertools(tracer: PowertoolsTracerLike): Tracing {
         } finally {
           subsegment.close();
         }
-      });
+      }) as ReturnType<typeof fn>;
     },
     captureClient: <C extends AwsV3Client>(client: C): C =>
       enabled ? tracer.captureAWSv3Client(client) : client,
