@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME } from './bundling';
 import { FUNCTION_ENTRIES, FUNCTION_HANDLER, functionCode, type FunctionName } from './function-code';
 import type { RuleSetLayer } from './rule-set-layer';
-import { acknowledgeNag } from '../nag';
+import { acknowledgeNag } from '../nag-acknowledge';
 import { fileURLToPath } from 'node:url';
 import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 import type { DigestConfig } from '../../rules/schema';

@@ -7,7 +7,7 @@
  * | from the published package (`dist/`) | the bundles built when the package was packed (`dist/lambda/<name>/index.mjs`): no esbuild, no sources, nothing built in the consumer's app |
  * | from this repository's sources      | built at synth with esbuild and bundling.ts's options, through CDK's local bundling (so `aws:cdk:bundling-stacks` skips it as it skips NodejsFunction) |
  *
- * Both are built from the same entries with the same options (scripts/build-package.ts uses
+ * Both are built from the same entries with the same options (package/build.ts uses
  * {@link FUNCTION_ENTRIES} and `esbuildOptions`), so the package ships the bundle the tests run.
  * Rejected: NodejsFunction from the package's TypeScript sources, which needs esbuild and the
  * sources in every consumer's app and rebuilds the same code in each.

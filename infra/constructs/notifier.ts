@@ -36,7 +36,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_RUNTIME } from './bundling';
 import { FUNCTION_HANDLER, functionCode } from './function-code';
 import type { RuleSetLayer } from './rule-set-layer';
-import { acknowledgeNag } from '../nag';
+import { acknowledgeNag } from '../nag-acknowledge';
 import {
   alarmEventPattern,
   eventSourceAccounts,
