@@ -54,7 +54,7 @@ import {
   type HandleResult,
   type InvocationContext,
 } from './handle-event';
-import { realSleep } from './ports';
+import { installedProbe, realSleep } from './ports';
 import { createSlackApi } from './slack-api';
 import { createSlackTokenSource } from './slack-token';
 import { createTestAlertLimiter } from './test-alert-limit';
@@ -118,6 +118,8 @@ async function notifierRuntime(): Promise<HandleDeps> {
     sleep: realSleep,
     random: Math.random,
     logger,
+    // A no-op in AWS; the local Lambda runner's crash points (ports.ts).
+    probe: installedProbe,
   };
 }
 

@@ -41,6 +41,7 @@ import {
 } from '../summary';
 import { fromBundles, fromSource } from './bundles';
 import { createAgenda } from './agenda';
+import { createChaosRun } from '../chaos/pipeline';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
@@ -65,6 +66,7 @@ import {
   statedSamplingRate,
 } from './sampling';
 import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from './services';
+import { NOTIFIER_NAME } from './functions';
 import { playTraffic } from './traffic';
 
 /** Virtual time before the first request in which the functions start (their init is not a request). */
@@ -99,6 +101,8 @@ export type PipelineOptions = Pick<
     /** Run every function from its deployment bundle instead of from source. @default false */
     bundled?: boolean;
     ruleSet?: RuleSet;
+    /** Seed of a chaos plan (local/chaos/): reorder, duplicate, kill, rate-limit; undefined: none. */
+    chaos?: number | undefined;
     /** Post to a real Slack workspace with this bot token instead of the local Slack. */
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
@@ -140,6 +144,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const envBefore = { ...process.env };
   const clock = installVirtualClock({ start: plan.startMs - WARM_UP_MS });
   let services: LocalServices | undefined;
+  let closeRunner = () => undefined as void;
   try {
     services = await startLocalServices({
       ruleSet,
@@ -156,6 +161,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
 
     const logs = new Map<string, string[]>();
+    const agenda = createAgenda();
+    const chaos =
+      options.chaos === undefined
+        ? undefined
+        : createChaosRun({
+            seed: options.chaos,
+            services: svc,
+            agenda,
+            ruleSet,
+            notifierName: NOTIFIER_NAME,
+          });
     const runner = createLambdaRunner({
       emit: (document) => svc.emitter.emit(document),
       stage: STAGE,
@@ -164,7 +180,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         entries.push(text);
         logs.set(fn, entries);
       },
+      ...chaos?.runnerOptions(),
     });
+    closeRunner = () => runner.close();
     const loader = options.bundled
       ? fromBundles(join(options.outDir, 'bundles'), options.tracing ?? 'xray', LAMBDA_ENTRY_FILES)
       : fromSource;
@@ -172,10 +190,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       { identity: svc.identity.env, cartsTable: svc.names.cartsTable, dynamoEndpoint: svc.proxy.url },
       loader,
     );
-    const notifier = notifierFunction(
+    const baseNotifier = notifierFunction(
       { ...notifierEnvironment(svc, svc.proxy.url), samplingRate: statedSamplingRate(scenario.sampling) },
       loader,
     );
+    const notifier = chaos ? chaos.notifier(baseNotifier) : baseNotifier;
     const digest = digestFunction(
       {
         alertsTable: svc.names.alertsTable,
@@ -193,14 +212,29 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await runner.warm(notifier);
     await runner.warm(digest);
 
-    routeToNotifier(svc.bus, ruleSet, (event) => runner.invokeAsync(notifier, event));
+    if (chaos) {
+      chaos.install({
+        firstFaultMs: Math.min(...plan.faults.map((f) => f.span.startMs), plan.endMs),
+        lastFaultEndMs: Math.max(...plan.faults.map((f) => f.span.endMs), plan.startMs),
+      });
+      reporter.note?.(
+        `chaos plan, seed ${options.chaos}: events reordered, copied and delivered at once; invocations killed and retried; Slack 429 bursts`,
+      );
+    }
+    routeToNotifier(
+      svc.bus,
+      ruleSet,
+      chaos ? chaos.invoke(runner, notifier) : (event) => runner.invokeAsync(notifier, event),
+    );
     // The deferral queue's event source mapping, polled every virtual minute.
     const deferrals = createSqsEventSource({
       sqs: svc.sqs,
       queue: svc.names.deferralQueueName,
       region: ACCOUNT.region,
       batchSize: 5,
-      invoke: async (event) => (await runner.invokeAsync(notifier, event)).result,
+      invoke: chaos
+        ? chaos.invokeDeferred(runner, notifier)
+        : async (event) => (await runner.invokeAsync(notifier, event)).result,
     });
     let deferring: Promise<unknown> = Promise.resolve();
     const pollDeferrals = () => {
@@ -208,7 +242,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       return deferring;
     };
     const events: EventRecord[] = [];
-    const agenda = createAgenda();
     const minuteLoop = createMinuteLoop({
       ruleSet,
       store: svc.store,
@@ -349,6 +382,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     return { summary, written, services: svc, population };
   } finally {
+    closeRunner();
     await services
       ?.close()
       .catch((error: unknown) => reporter.note?.(`closing the stand-ins: ${String(error)}`));
