@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCatalog } from '../../functions/cart/catalog';
 import { buildDigest } from '../../functions/digest/run';
+import { DEFAULT_REOPEN_WINDOW_MINUTES } from '../../functions/notifier/config';
 import { createIncidentStore } from '../../functions/shared/incidents/store';
 import { ruleSet as projectRuleSet } from '../../rules';
 import type { Trace } from '../../rules/filter/trace';
@@ -42,6 +43,7 @@ import {
 import { fromBundles, fromSource } from './bundles';
 import { createAgenda } from './agenda';
 import { createChaosRun } from '../chaos/pipeline';
+import { chaosChecks } from '../chaos/report';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
@@ -353,9 +355,24 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       wallMs: performance.now() - wallStart,
     };
+    const chaosSummary = chaos
+      ? await chaos.summarize({
+          runner,
+          store: incidentStore,
+          incidents,
+          reopenWindowMs: DEFAULT_REOPEN_WINDOW_MINUTES * MINUTE_MS,
+        })
+      : undefined;
     const facts = buildSummary(record);
-    const checks = runChecks(facts, ruleSet);
-    const summary: RunSummary = { ...facts, checks, ok: checks.every((c) => c.ok) };
+    const checks = chaosSummary
+      ? [...runChecks(facts, ruleSet, { chaos: true }), ...chaosChecks(chaosSummary)]
+      : runChecks(facts, ruleSet);
+    const summary: RunSummary = {
+      ...facts,
+      ...(chaosSummary ? { chaos: chaosSummary } : {}),
+      checks,
+      ok: checks.every((c) => c.ok),
+    };
     const report: ReportData = {
       summary,
       ruleSet,
