@@ -32,7 +32,7 @@ import {
 } from '../lambda-runner';
 import type { Agenda } from '../pipeline/agenda';
 import type { LocalServices } from '../pipeline/services';
-import { judge, type ChaosVerdict } from './invariants';
+import { judge, type ChaosObservation, type ChaosVerdict } from './invariants';
 import { createChaosPlan, type ChaosPlan, type SlackBurst } from './plan';
 
 /** infra/constructs/notifier.ts reserves 10 concurrent executions for the notifier. */
@@ -65,6 +65,8 @@ export interface ChaosSummary {
     deadLetters: number;
   };
   verdict: ChaosVerdict;
+  /** What the verdict was reached on (not written to summary.json: it holds whole messages). */
+  observation?: ChaosObservation;
 }
 
 export interface ChaosRun {
@@ -91,14 +93,15 @@ export interface ChaosRun {
 }
 
 export function createChaosRun(options: {
-  seed: number;
+  /** A seed, or a plan made by hand (plan.ts overrides). */
+  seed: number | ChaosPlan;
   services: LocalServices;
   agenda: Agenda;
   ruleSet: RuleSet;
   notifierName: string;
 }): ChaosRun {
   const { services: svc, agenda, ruleSet } = options;
-  const plan = createChaosPlan(options.seed);
+  const plan = typeof options.seed === 'number' ? createChaosPlan(options.seed) : options.seed;
   const schedule = (atMs: number, label: string, job: () => Promise<void>) => agenda.at(atMs, label, job);
   const deliveriesOf = new Map<string, number>();
   let bursts: SlackBurst[] = [];
@@ -169,22 +172,11 @@ export function createChaosRun(options: {
       return (await runner.invokeAsync(fn, event, { key })).result;
     },
     async summarize({ runner, store, incidents, reopenWindowMs }) {
-      const events = svc.bus.events();
-      const awsEvents = events.filter((e) => e.source === 'aws.cloudwatch' || e.source === 'aws.xray');
-      const verdict = judge({
-        ruleSet,
-        reopenWindowMs,
-        awsEvents,
-        incidents,
-        rootSnapshots: await rootSnapshots(store, incidents),
-        slackTopLevel: (svc.slack?.channels() ?? []).flatMap((c) => svc.slack?.messages(c.id) ?? []),
-        emails: svc.sns.published(svc.names.onCallTopicArn),
-        incidentUpdates: events.filter((e) => e['detail-type'] === INCIDENT_UPDATED_DETAIL_TYPE),
-        kills: runner.kills(),
-        emailChannel: deliveryKeys.pageEmail.channel,
-      });
+      const observation = await observe({ runner, store, incidents, reopenWindowMs });
+      const verdict = judge(observation);
+      const awsEvents = observation.awsEvents;
       return {
-        seed: options.seed,
+        seed: plan.seed,
         injected: {
           ...deliveryFigures(awsEvents, svc, targets),
           ...killFigures(runner),
@@ -195,9 +187,32 @@ export function createChaosRun(options: {
           deadLetters: svc.sqs.messages(svc.names.deadLetterQueueName).length,
         },
         verdict,
+        observation,
       };
     },
   };
+
+  /** What the invariants are judged on, read from the stand-ins and the store. */
+  async function observe(input: {
+    runner: LambdaRunner;
+    store: IncidentStore;
+    incidents: readonly Incident[];
+    reopenWindowMs: number;
+  }): Promise<ChaosObservation> {
+    const events = svc.bus.events();
+    return {
+      ruleSet,
+      reopenWindowMs: input.reopenWindowMs,
+      awsEvents: events.filter((e) => e.source === 'aws.cloudwatch' || e.source === 'aws.xray'),
+      incidents: input.incidents,
+      rootSnapshots: await rootSnapshots(input.store, input.incidents),
+      slackTopLevel: (svc.slack?.channels() ?? []).flatMap((c) => svc.slack?.messages(c.id) ?? []),
+      emails: svc.sns.published(svc.names.onCallTopicArn),
+      incidentUpdates: events.filter((e) => e['detail-type'] === INCIDENT_UPDATED_DETAIL_TYPE),
+      kills: input.runner.kills(),
+      emailChannel: deliveryKeys.pageEmail.channel,
+    };
+  }
 }
 
 async function rootSnapshots(

@@ -71,7 +71,20 @@ export interface ChaosPlan {
   sequence(eventId: string): number | undefined;
 }
 
-export function createChaosPlan(seed: number): ChaosPlan {
+/**
+ * Parts of a plan turned off or fixed, for a test that needs one kind of chaos alone (a
+ * sustained Slack 429 with events in order and nothing killed, say).
+ */
+export interface ChaosPlanOverrides {
+  /** false: every event delivered once, at once. */
+  reorder?: boolean;
+  /** false: no invocation killed. */
+  kills?: boolean;
+  /** The Slack bursts instead of the seed's. */
+  slackBursts?: (span: { firstFaultMs: number; lastFaultEndMs: number }) => SlackBurst[];
+}
+
+export function createChaosPlan(seed: number, overrides: ChaosPlanOverrides = {}): ChaosPlan {
   const sequence = new Map<string, number>();
   const draw = (key: string): Prng => createPrng(mix(seed, key));
 
@@ -81,6 +94,7 @@ export function createChaosPlan(seed: number): ChaosPlan {
       seq = sequence.size;
       sequence.set(event.id, seq);
     }
+    if (overrides.reorder === false) return [0];
     const prng = draw(`bus|${seq}|${target}`);
     const delay = () =>
       prng.chance(P_DELAYED) ? prng.int(0, REORDER_WINDOW_MS / DELAY_STEP_MS) * DELAY_STEP_MS : 0;
@@ -99,11 +113,12 @@ export function createChaosPlan(seed: number): ChaosPlan {
     deferredKey: (eventId, deferral) => `e${sequence.get(eventId) ?? eventId}.d${deferral}`,
     crashes: (functionName) => ({
       plan: (invocation) =>
-        invocation.fn === functionName
+        invocation.fn === functionName && overrides.kills !== false
           ? crashPlan(draw(`kill|${invocation.key}|${tryOf(invocation)}`), invocation)
           : undefined,
     }),
     slackBursts: ({ firstFaultMs, lastFaultEndMs }) => {
+      if (overrides.slackBursts) return overrides.slackBursts({ firstFaultMs, lastFaultEndMs });
       const prng = draw('slack');
       const from = firstFaultMs;
       const to = lastFaultEndMs + 6 * 60_000;

@@ -10,7 +10,10 @@
  * | `--jobs <n>`      | 2       | runs at once (one process each: a handler's module state,    |
  * |                   |         | like a Lambda sandbox's, lives for one run only)             |
  * | `--scenario <s>`  | short   | the traffic and faults under the chaos (its own `--seed` 42) |
- * | `--out <dir>`     | out/chaos | `results.json`; a failing run keeps its whole out directory |
+ * | `--out <dir>`     | out/chaos | `results.jsonl` (one line per run, as each ends); a failing  |
+ * |                   |         | run keeps its whole out directory                            |
+ * | `--resume`        | off     | seeds already in `results.jsonl` are not run again (unless   |
+ * |                   |         | they crashed)                                                |
  *
  * Why a process per run rather than one process: the notifier's runtime (clients, caches) is
  * built when its module loads, against the stand-ins of the run that loaded it; importing it
@@ -19,7 +22,7 @@
  * beyond what the notifier sleeps itself).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { renderTable } from '../../cli/table';
@@ -32,6 +35,7 @@ interface RunnerOptions {
   jobs: number;
   scenario: string;
   outDir: string;
+  resume: boolean;
 }
 
 function options(argv: readonly string[]): RunnerOptions {
@@ -44,6 +48,7 @@ function options(argv: readonly string[]): RunnerOptions {
       jobs: { type: 'string', default: '2' },
       scenario: { type: 'string', default: 'short' },
       out: { type: 'string', default: join('out', 'chaos') },
+      resume: { type: 'boolean', default: false },
     },
   });
   const whole = (flag: string, text: string, min: number) => {
@@ -58,6 +63,7 @@ function options(argv: readonly string[]): RunnerOptions {
     jobs: whole('jobs', values.jobs, 1),
     scenario: values.scenario,
     outDir: values.out,
+    resume: values.resume,
   };
 }
 
@@ -89,21 +95,36 @@ async function runSeed(seed: number, o: RunnerOptions): Promise<SeedResult> {
 /** Every seed, `jobs` at a time, in seed order in the result. */
 async function runAll(
   o: RunnerOptions,
-  onDone: (r: SeedResult, done: number) => void,
+  earlier: readonly SeedResult[],
+  onDone: (r: SeedResult, done: number) => Promise<void>,
 ): Promise<SeedResult[]> {
-  const seeds = Array.from({ length: o.runs }, (_, i) => o.from + i);
-  const results: SeedResult[] = [];
+  const inRange = (seed: number) => seed >= o.from && seed < o.from + o.runs;
+  const results: SeedResult[] = earlier.filter((r) => inRange(r.seed));
+  const known = new Set(results.map((r) => r.seed));
+  const seeds = Array.from({ length: o.runs }, (_, i) => o.from + i).filter((seed) => !known.has(seed));
   let next = 0;
   const worker = async () => {
     while (next < seeds.length) {
       const seed = seeds[next++]!;
       const result = await runSeed(seed, o);
       results.push(result);
-      onDone(result, results.length);
+      await onDone(result, results.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, seeds.length) }, worker));
   return results.sort((a, b) => a.seed - b.seed);
+}
+
+async function readResults(file: string): Promise<SeedResult[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return (
+    text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as SeedResult)
+      // A run that crashed is run again.
+      .filter((r) => r.error === undefined)
+  );
 }
 
 async function main(): Promise<number> {
@@ -115,15 +136,18 @@ async function main(): Promise<number> {
     return 2;
   }
   await mkdir(o.outDir, { recursive: true });
+  const log = join(o.outDir, 'results.jsonl');
+  const earlier = o.resume ? await readResults(log) : [];
+  if (!o.resume) await writeFile(log, '');
   process.stdout.write(
     `chaos: ${o.runs} runs of scenario ${o.scenario}, seeds ${o.from}–${o.from + o.runs - 1}, ${o.jobs} at a time\n`,
   );
-  const results = await runAll(o, (r, done) =>
+  const results = await runAll(o, earlier, async (r, done) => {
+    await appendFile(log, `${JSON.stringify(r)}\n`);
     process.stdout.write(
       `  [${done}/${o.runs}] seed ${r.seed}: ${r.exitCode === 0 ? 'ok' : 'FAILED'} (${r.wallSeconds} s)\n`,
-    ),
-  );
-  await writeFile(join(o.outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    );
+  });
   const problems = violations(results);
   process.stdout.write(
     `\n${renderTable(HEADER, results.map(seedRow))}\n\nbursts: s short (Retry-After 1 s), l long (15–120 s), S sustained (10 min of 60 s)\n\n${totals(results)}\n`,

@@ -42,7 +42,9 @@ import {
 } from '../summary';
 import { fromBundles, fromSource } from './bundles';
 import { createAgenda } from './agenda';
-import { createChaosRun } from '../chaos/pipeline';
+import type { ChaosObservation } from '../chaos/invariants';
+import { createChaosRun, type ChaosSummary } from '../chaos/pipeline';
+import type { ChaosPlan } from '../chaos/plan';
 import { chaosChecks } from '../chaos/report';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
@@ -104,7 +106,7 @@ export type PipelineOptions = Pick<
     bundled?: boolean;
     ruleSet?: RuleSet;
     /** Seed of a chaos plan (local/chaos/): reorder, duplicate, kill, rate-limit; undefined: none. */
-    chaos?: number | undefined;
+    chaos?: number | ChaosPlan | undefined;
     /** Post to a real Slack workspace with this bot token instead of the local Slack. */
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
@@ -118,6 +120,8 @@ export interface PipelineResult {
   /** The stand-ins, closed but still holding what they received (Slack messages, emails…). */
   services: LocalServices;
   population: Population;
+  /** With `chaos`: what the invariants were judged on (local/chaos/invariants.ts). */
+  chaosObservation?: ChaosObservation;
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
@@ -220,7 +224,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         lastFaultEndMs: Math.max(...plan.faults.map((f) => f.span.endMs), plan.startMs),
       });
       reporter.note?.(
-        `chaos plan, seed ${options.chaos}: events reordered, copied and delivered at once; invocations killed and retried; Slack 429 bursts`,
+        `chaos plan, seed ${chaos.plan.seed}: events reordered, copied and delivered at once; invocations killed and retried; Slack 429 bursts`,
       );
     }
     routeToNotifier(
@@ -367,9 +371,10 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const checks = chaosSummary
       ? [...runChecks(facts, ruleSet, { chaos: true }), ...chaosChecks(chaosSummary)]
       : runChecks(facts, ruleSet);
+    const { observation: chaosObservation, ...chaosFigures } = chaosSummary ?? {};
     const summary: RunSummary = {
       ...facts,
-      ...(chaosSummary ? { chaos: chaosSummary } : {}),
+      ...(chaosSummary ? { chaos: chaosFigures as ChaosSummary } : {}),
       checks,
       ok: checks.every((c) => c.ok),
     };
@@ -397,7 +402,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       logs,
       report,
     });
-    return { summary, written, services: svc, population };
+    return {
+      summary,
+      written,
+      services: svc,
+      population,
+      ...(chaosObservation ? { chaosObservation } : {}),
+    };
   } finally {
     closeRunner();
     await services
