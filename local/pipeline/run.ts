@@ -303,6 +303,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     await svc.bus.idle();
     await drainDeferred(svc, pollDeferrals, clock);
+    // Under a delivery plan the copies reach the notifier later than the put: count them now.
+    if (chaos) countPlannedDeliveries(events, svc.bus.deliveries());
 
     // The weekly digest, at its next scheduled time, with the event EventBridge Scheduler sends.
     clock.setSystemTime(nextDigestRun(clock.date(), ruleSet.digest));
@@ -416,6 +418,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       .catch((error: unknown) => reporter.note?.(`closing the stand-ins: ${String(error)}`));
     clock.uninstall();
     restoreEnv(envBefore);
+  }
+}
+
+function countPlannedDeliveries(events: EventRecord[], deliveries: readonly Delivery[]): void {
+  for (const event of events) {
+    const mine = deliveries.filter((d) => d.eventId === event.id);
+    event.deliveries = mine.length;
+    event.deadLettered = mine.filter((d) => d.outcome === 'dead-lettered').length;
   }
 }
 
