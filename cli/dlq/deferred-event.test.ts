@@ -8,12 +8,12 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deferEvent, DEFERRED_KIND, type DeferredEvent } from '../../functions/notifier/defer';
 import { fixture, withValue } from '../../functions/notifier/test-support';
+import { localClientConfig } from '../../local/sdk-client';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server';
 import { deleteCommand, listCommand, replayCommand, showCommand } from './commands';
 import type { InvokeOutcome, NotifierInvoker } from './notifier-invoker';
 import { sqsDeadLetterQueue, type DeadLetterQueue } from './queue';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const DLQ = 'notifier-dlq';
 const DEFERRED = 'notifier-deferred';
 /** infra/constructs/notifier.ts: DEFERRAL_MAX_RECEIVES. */
@@ -35,7 +35,7 @@ beforeAll(async () => {
       },
     ],
   });
-  sqs = new SQSClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+  sqs = new SQSClient(localClientConfig(server.url));
   queue = sqsDeadLetterQueue(sqs, server.queueUrl(DLQ), { waitSeconds: 0 });
 });
 afterAll(async () => {

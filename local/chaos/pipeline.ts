@@ -32,6 +32,7 @@ import {
 } from '../lambda-runner';
 import type { Agenda } from '../pipeline/agenda';
 import type { LocalServices } from '../pipeline/services';
+import { localClientConfig } from '../sdk-client';
 import { judge, type ChaosObservation, type ChaosVerdict } from './invariants';
 import { createChaosPlan, type ChaosPlan, type SlackBurst } from './plan';
 
@@ -110,11 +111,8 @@ export function createChaosRun(options: {
     eventRuleName(ruleSet.namePrefix, 'alarms'),
     eventRuleName(ruleSet.namePrefix, 'insights'),
   ];
-  const sqs = new SQSClient({
-    endpoint: svc.sqs.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  // Lambda's own client: its writes are not throttled or failed by the run, so one attempt.
+  const sqs = new SQSClient(localClientConfig(svc.sqs.url));
 
   /** Lambda's on-failure destination: its invocation record (docs/dead-letters.md, §2). */
   async function onFailure(failure: AsyncFailure): Promise<void> {
