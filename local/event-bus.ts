@@ -7,7 +7,7 @@
  * - or, with a delivery plan (`setDeliveryPlan`, the chaos run's): each copy reaches its target
  *   after its own delay, on the caller's scheduler (virtual time), so events arrive out of
  *   order; copies due at the same instant, of one event or of several, are delivered together,
- *   concurrently. EventBridge promises neither order nor single delivery (docs/aws-events.md).
+ *   concurrently. EventBridge promises neither order nor single delivery (docs/chaos.md).
  *   `put` then resolves once the copies are scheduled, as PutEvents answers before anything is
  *   delivered, and `deliveries()` lists them as they happen. The target is expected to be
  *   Lambda's asynchronous queue (the runner's `invokeEvent`), which retries the function itself.

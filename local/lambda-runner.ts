@@ -90,7 +90,7 @@ export interface ApiInvocation extends Invocation<APIGatewayProxyResult> {
 export type { LogStream } from './lambda/output';
 export type { CrashPlan, CrashPoint, CrashPolicy, KillRecord } from './lambda/kill-switch';
 
-/** Lambda's waits before its two retries of an asynchronous invocation (docs/dead-letters.md). */
+/** Lambda's waits before its two retries of an asynchronous invocation (docs/dead-letters.md, §2; docs/chaos.md). */
 export const LAMBDA_ASYNC_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
 
 export interface AsyncQueueOptions {

@@ -14,6 +14,7 @@
  * |                   |         | run keeps its whole out directory                            |
  * | `--resume`        | off     | seeds already in `results.jsonl` are not run again (unless   |
  * |                   |         | they crashed)                                                |
+ * | `--table`         | off     | run nothing: the table of what `results.jsonl` holds         |
  *
  * Why a process per run rather than one process: the notifier's runtime (clients, caches) is
  * built when its module loads, against the stand-ins of the run that loaded it; importing it
@@ -36,6 +37,7 @@ interface RunnerOptions {
   scenario: string;
   outDir: string;
   resume: boolean;
+  table: boolean;
 }
 
 function options(argv: readonly string[]): RunnerOptions {
@@ -49,6 +51,7 @@ function options(argv: readonly string[]): RunnerOptions {
       scenario: { type: 'string', default: 'short' },
       out: { type: 'string', default: join('out', 'chaos') },
       resume: { type: 'boolean', default: false },
+      table: { type: 'boolean', default: false },
     },
   });
   const whole = (flag: string, text: string, min: number) => {
@@ -63,7 +66,8 @@ function options(argv: readonly string[]): RunnerOptions {
     jobs: whole('jobs', values.jobs, 1),
     scenario: values.scenario,
     outDir: values.out,
-    resume: values.resume,
+    resume: values.resume || values.table,
+    table: values.table,
   };
 }
 
@@ -115,16 +119,14 @@ async function runAll(
   return results.sort((a, b) => a.seed - b.seed);
 }
 
-async function readResults(file: string): Promise<SeedResult[]> {
+/** What `results.jsonl` holds; to resume, without the runs that crashed (they run again). */
+async function readResults(file: string, options: { crashed: boolean }): Promise<SeedResult[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return (
-    text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as SeedResult)
-      // A run that crashed is run again.
-      .filter((r) => r.error === undefined)
-  );
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as SeedResult)
+    .filter((r) => options.crashed || r.error === undefined);
 }
 
 async function main(): Promise<number> {
@@ -137,17 +139,19 @@ async function main(): Promise<number> {
   }
   await mkdir(o.outDir, { recursive: true });
   const log = join(o.outDir, 'results.jsonl');
-  const earlier = o.resume ? await readResults(log) : [];
+  const earlier = o.resume ? await readResults(log, { crashed: o.table }) : [];
   if (!o.resume) await writeFile(log, '');
   process.stdout.write(
-    `chaos: ${o.runs} runs of scenario ${o.scenario}, seeds ${o.from}–${o.from + o.runs - 1}, ${o.jobs} at a time\n`,
+    `chaos: ${o.table ? `the table of ${log} for ` : ''}${o.runs} runs of scenario ${o.scenario}, seeds ${o.from}–${o.from + o.runs - 1}, ${o.jobs} at a time\n`,
   );
-  const results = await runAll(o, earlier, async (r, done) => {
-    await appendFile(log, `${JSON.stringify(r)}\n`);
-    process.stdout.write(
-      `  [${done}/${o.runs}] seed ${r.seed}: ${r.exitCode === 0 ? 'ok' : 'FAILED'} (${r.wallSeconds} s)\n`,
-    );
-  });
+  const results = o.table
+    ? earlier.filter((r) => r.seed >= o.from && r.seed < o.from + o.runs).sort((a, b) => a.seed - b.seed)
+    : await runAll(o, earlier, async (r, done) => {
+        await appendFile(log, `${JSON.stringify(r)}\n`);
+        process.stdout.write(
+          `  [${done}/${o.runs}] seed ${r.seed}: ${r.exitCode === 0 ? 'ok' : 'FAILED'} (${r.wallSeconds} s)\n`,
+        );
+      });
   const problems = violations(results);
   process.stdout.write(
     `\n${renderTable(HEADER, results.map(seedRow))}\n\nbursts: s short (Retry-After 1 s), l long (15–120 s), S sustained (10 min of 60 s)\n\n${totals(results)}\n`,
