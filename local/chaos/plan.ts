@@ -78,8 +78,8 @@ export interface ChaosPlan {
 export interface ChaosPlanOverrides {
   /** false: every event delivered once, at once. */
   reorder?: boolean;
-  /** false: no invocation killed. */
-  kills?: boolean;
+  /** false: no invocation killed; a function: where each invocation dies instead of the seed's. */
+  kills?: boolean | ((invocation: InvocationInfo) => CrashPlan | undefined);
   /** The Slack bursts instead of the seed's. */
   slackBursts?: (span: { firstFaultMs: number; lastFaultEndMs: number }) => SlackBurst[];
 }
@@ -112,10 +112,11 @@ export function createChaosPlan(seed: number, overrides: ChaosPlanOverrides = {}
     deliveryKey: (event, n) => `e${sequence.get(event.id) ?? event.id}.c${n}`,
     deferredKey: (eventId, deferral) => `e${sequence.get(eventId) ?? eventId}.d${deferral}`,
     crashes: (functionName) => ({
-      plan: (invocation) =>
-        invocation.fn === functionName && overrides.kills !== false
-          ? crashPlan(draw(`kill|${invocation.key}|${tryOf(invocation)}`), invocation)
-          : undefined,
+      plan: (invocation) => {
+        if (invocation.fn !== functionName || overrides.kills === false) return undefined;
+        if (typeof overrides.kills === 'function') return overrides.kills(invocation);
+        return crashPlan(draw(`kill|${invocation.key}|${tryOf(invocation)}`), invocation);
+      },
     }),
     slackBursts: ({ firstFaultMs, lastFaultEndMs }) => {
       if (overrides.slackBursts) return overrides.slackBursts({ firstFaultMs, lastFaultEndMs });
