@@ -18,6 +18,8 @@ import {
   type FaultTruth,
 } from './pipeline/ground-truth';
 import { messageText } from './pipeline/slack-text';
+import type { ChaosSummary } from './chaos/pipeline';
+import { formatChaos } from './chaos/report';
 import type { Selected } from './scenario/population';
 
 export interface TrafficTally {
@@ -228,6 +230,8 @@ export interface RunSummary {
   emails: { total: number; byRule: Record<string, number> };
   slack: { mode: 'local' | 'real'; threads: number; topLevelByChannel: Record<string, number> };
   digest: { present: boolean; subject: string | undefined; error: string | undefined };
+  /** With `--chaos`: what the plan did and the invariants judged (local/chaos/). */
+  chaos?: ChaosSummary;
   checks: Check[];
   ok: boolean;
 }
@@ -535,6 +539,7 @@ export function formatSummary(summary: RunSummary): string {
         .join(', ') || 'none'
     })`,
     `Digest: ${summary.digest.present ? summary.digest.subject : `missing${summary.digest.error ? ` (${summary.digest.error})` : ''}`}`,
+    ...(summary.chaos ? ['', ...formatChaos(summary.chaos)] : []),
     '',
     'Checks:',
     ...summary.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail}`}`),

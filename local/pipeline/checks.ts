@@ -7,7 +7,14 @@ import type { Check, RunSummary } from '../summary';
 
 type Facts = Omit<RunSummary, 'checks' | 'ok'>;
 
-export function runChecks(summary: Facts, ruleSet: RuleSet): Check[] {
+/**
+ * `chaos`: the counts of threads and emails, and the roots' resolved state, are judged by the
+ * chaos invariants instead (local/chaos/invariants.ts), which allow a second root rewritten to
+ * point at the thread, an email SNS accepted just before a crash (both counted), and a root
+ * first posted after its incident resolved (a sustained 429), which is never "updated".
+ */
+export function runChecks(summary: Facts, ruleSet: RuleSet, options: { chaos?: boolean } = {}): Check[] {
+  const counted = !options.chaos;
   return [
     faultsPaged(summary),
     noFalsePages(summary),
@@ -15,9 +22,13 @@ export function runChecks(summary: Facts, ruleSet: RuleSet): Check[] {
     everyAffectedUserNamed(summary),
     allResolved(summary),
     ...(summary.slack.mode === 'local'
-      ? [oneThreadPerIncident(summary, ruleSet), rootsResolved(summary), usersInSlack(summary)]
+      ? [
+          ...(counted ? [oneThreadPerIncident(summary, ruleSet)] : []),
+          ...(counted ? [rootsResolved(summary)] : []),
+          usersInSlack(summary),
+        ]
       : []),
-    emailsPerPagingRule(summary, ruleSet),
+    ...(counted ? [emailsPerPagingRule(summary, ruleSet)] : []),
     digestSent(summary),
     nothingDeadLettered(summary),
     forgedTokensAnonymous(summary),

@@ -145,13 +145,16 @@ export interface NotifierEnvironment {
   samplingRate?: number | undefined;
 }
 
+/** The notifier function's name (the stack's `uia-notifier`). */
+export const NOTIFIER_NAME = 'uia-notifier';
+
 /** The notifier's configuration (functions/notifier/handler.ts documents every variable). */
 export function notifierFunction(
   env: NotifierEnvironment,
   loader: EntryLoader = fromSource,
 ): LambdaFunction<unknown, unknown> {
   return {
-    name: 'uia-notifier',
+    name: NOTIFIER_NAME,
     load: async () =>
       (
         await loader(

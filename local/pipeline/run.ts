@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCatalog } from '../../functions/cart/catalog';
 import { buildDigest } from '../../functions/digest/run';
+import { DEFAULT_REOPEN_WINDOW_MINUTES } from '../../functions/notifier/config';
 import { createIncidentStore } from '../../functions/shared/incidents/store';
 import { ruleSet as projectRuleSet } from '../../rules';
 import type { Trace } from '../../rules/filter/trace';
@@ -41,6 +42,10 @@ import {
 } from '../summary';
 import { fromBundles, fromSource } from './bundles';
 import { createAgenda } from './agenda';
+import type { ChaosObservation } from '../chaos/invariants';
+import { createChaosRun, type ChaosSummary } from '../chaos/pipeline';
+import type { ChaosPlan } from '../chaos/plan';
+import { chaosChecks } from '../chaos/report';
 import { runChecks } from './checks';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
@@ -65,6 +70,7 @@ import {
   statedSamplingRate,
 } from './sampling';
 import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from './services';
+import { NOTIFIER_NAME } from './functions';
 import { playTraffic } from './traffic';
 
 /** Virtual time before the first request in which the functions start (their init is not a request). */
@@ -99,6 +105,8 @@ export type PipelineOptions = Pick<
     /** Run every function from its deployment bundle instead of from source. @default false */
     bundled?: boolean;
     ruleSet?: RuleSet;
+    /** Seed of a chaos plan (local/chaos/): reorder, duplicate, kill, rate-limit; undefined: none. */
+    chaos?: number | ChaosPlan | undefined;
     /** Post to a real Slack workspace with this bot token instead of the local Slack. */
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
@@ -112,6 +120,8 @@ export interface PipelineResult {
   /** The stand-ins, closed but still holding what they received (Slack messages, emails…). */
   services: LocalServices;
   population: Population;
+  /** With `chaos`: what the invariants were judged on (local/chaos/invariants.ts). */
+  chaosObservation?: ChaosObservation;
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
@@ -140,6 +150,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const envBefore = { ...process.env };
   const clock = installVirtualClock({ start: plan.startMs - WARM_UP_MS });
   let services: LocalServices | undefined;
+  let closeRunner = () => undefined as void;
   try {
     services = await startLocalServices({
       ruleSet,
@@ -156,6 +167,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
 
     const logs = new Map<string, string[]>();
+    const agenda = createAgenda();
+    const chaos =
+      options.chaos === undefined
+        ? undefined
+        : createChaosRun({
+            seed: options.chaos,
+            services: svc,
+            agenda,
+            ruleSet,
+            notifierName: NOTIFIER_NAME,
+          });
     const runner = createLambdaRunner({
       emit: (document) => svc.emitter.emit(document),
       stage: STAGE,
@@ -164,7 +186,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         entries.push(text);
         logs.set(fn, entries);
       },
+      ...chaos?.runnerOptions(),
     });
+    closeRunner = () => runner.close();
     const loader = options.bundled
       ? fromBundles(join(options.outDir, 'bundles'), options.tracing ?? 'xray', LAMBDA_ENTRY_FILES)
       : fromSource;
@@ -172,10 +196,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       { identity: svc.identity.env, cartsTable: svc.names.cartsTable, dynamoEndpoint: svc.proxy.url },
       loader,
     );
-    const notifier = notifierFunction(
+    const baseNotifier = notifierFunction(
       { ...notifierEnvironment(svc, svc.proxy.url), samplingRate: statedSamplingRate(scenario.sampling) },
       loader,
     );
+    const notifier = chaos ? chaos.notifier(baseNotifier) : baseNotifier;
     const digest = digestFunction(
       {
         alertsTable: svc.names.alertsTable,
@@ -194,14 +219,29 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     await runner.warm(notifier);
     await runner.warm(digest);
 
-    routeToNotifier(svc.bus, ruleSet, (event) => runner.invokeAsync(notifier, event));
+    if (chaos) {
+      chaos.install({
+        firstFaultMs: Math.min(...plan.faults.map((f) => f.span.startMs), plan.endMs),
+        lastFaultEndMs: Math.max(...plan.faults.map((f) => f.span.endMs), plan.startMs),
+      });
+      reporter.note?.(
+        `chaos plan, seed ${chaos.plan.seed}: events reordered, copied and delivered at once; invocations killed and retried; Slack 429 bursts`,
+      );
+    }
+    routeToNotifier(
+      svc.bus,
+      ruleSet,
+      chaos ? chaos.invoke(runner, notifier) : (event) => runner.invokeAsync(notifier, event),
+    );
     // The deferral queue's event source mapping, polled every virtual minute.
     const deferrals = createSqsEventSource({
       sqs: svc.sqs,
       queue: svc.names.deferralQueueName,
       region: ACCOUNT.region,
       batchSize: 5,
-      invoke: async (event) => (await runner.invokeAsync(notifier, event)).result,
+      invoke: chaos
+        ? chaos.invokeDeferred(runner, notifier)
+        : async (event) => (await runner.invokeAsync(notifier, event)).result,
     });
     let deferring: Promise<unknown> = Promise.resolve();
     const pollDeferrals = () => {
@@ -209,7 +249,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       return deferring;
     };
     const events: EventRecord[] = [];
-    const agenda = createAgenda();
     const minuteLoop = createMinuteLoop({
       ruleSet,
       store: svc.store,
@@ -265,6 +304,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     await svc.bus.idle();
     await drainDeferred(svc, pollDeferrals, clock);
+    // Under a delivery plan the copies reach the notifier later than the put: count them now.
+    if (chaos) countPlannedDeliveries(events, svc.bus.deliveries());
 
     // The weekly digest, at its next scheduled time, with the event EventBridge Scheduler sends.
     clock.setSystemTime(nextDigestRun(clock.date(), ruleSet.digest));
@@ -325,9 +366,25 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       wallMs: performance.now() - wallStart,
     };
+    const chaosSummary = chaos
+      ? await chaos.summarize({
+          runner,
+          store: incidentStore,
+          incidents,
+          reopenWindowMs: DEFAULT_REOPEN_WINDOW_MINUTES * MINUTE_MS,
+        })
+      : undefined;
     const facts = buildSummary(record);
-    const checks = runChecks(facts, ruleSet);
-    const summary: RunSummary = { ...facts, checks, ok: checks.every((c) => c.ok) };
+    const checks = chaosSummary
+      ? [...runChecks(facts, ruleSet, { chaos: true }), ...chaosChecks(chaosSummary)]
+      : runChecks(facts, ruleSet);
+    const { observation: chaosObservation, ...chaosFigures } = chaosSummary ?? {};
+    const summary: RunSummary = {
+      ...facts,
+      ...(chaosSummary ? { chaos: chaosFigures as ChaosSummary } : {}),
+      checks,
+      ok: checks.every((c) => c.ok),
+    };
     const report: ReportData = {
       summary,
       ruleSet,
@@ -352,13 +409,28 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       logs,
       report,
     });
-    return { summary, written, services: svc, population };
+    return {
+      summary,
+      written,
+      services: svc,
+      population,
+      ...(chaosObservation ? { chaosObservation } : {}),
+    };
   } finally {
+    closeRunner();
     await services
       ?.close()
       .catch((error: unknown) => reporter.note?.(`closing the stand-ins: ${String(error)}`));
     clock.uninstall();
     restoreEnv(envBefore);
+  }
+}
+
+function countPlannedDeliveries(events: EventRecord[], deliveries: readonly Delivery[]): void {
+  for (const event of events) {
+    const mine = deliveries.filter((d) => d.eventId === event.id);
+    event.deliveries = mine.length;
+    event.deadLettered = mine.filter((d) => d.outcome === 'dead-lettered').length;
   }
 }
 

@@ -106,7 +106,7 @@ export interface DeliveryRecord {
 }
 
 export type ClaimOutcome =
-  /** `takeover`: an earlier holder's lease ran out: it may have sent before it died. */
+  /** `takeover`: an earlier holder's lease ran out, or it released: it may have sent. */
   | { status: 'claimed'; takeover: boolean; previous: DeliveryRecord | undefined }
   | { status: 'sent'; record: DeliveryRecord }
   | { status: 'held'; leaseUntil: number };
@@ -123,7 +123,10 @@ export interface Deliveries {
     key: DeliveryKey,
     detail: Record<string, string>,
   ): Promise<'completed' | 'already-sent'>;
-  /** Gives back our own claim after a failed send; someone else's claim is left alone. */
+  /**
+   * Gives back our own claim after a failed send (its lease ends, the record stays, so the next
+   * claim is a takeover); someone else's claim is left alone.
+   */
   release(incidentId: string, key: DeliveryKey, owner: string): Promise<void>;
   get(incidentId: string, key: DeliveryKey): Promise<DeliveryRecord | undefined>;
   /** Merges `detail` into a sent record (e.g. the version a root was last rewritten to). */
