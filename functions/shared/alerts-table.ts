@@ -8,6 +8,7 @@
  * | event history   | `INC#<id>`         | `EVENT#<at>#<eventId>`          |                                |
  * | delivery record | `INC#<id>`         | `DELIVERY#<eventKey>#<channel>` |                                |
  * | rule ledger     | `RULE#<ruleId>`    | `LEDGER`                        |                                |
+ * | runtime silences| `RULE#<ruleId>`    | `SILENCES`                      |                                |
  * | event binding   | `EVENTID#<id>`     | `BINDING`                       |                                |
  * | test-alert quota| `TESTLIMIT#<ruleId>` | `HOUR#<yyyy-mm-ddThh>`        |                                |
  *
@@ -30,6 +31,7 @@ export const testLimitPk = (ruleId: string) => `TESTLIMIT#${ruleId}`;
 export const testLimitSk = (at: Date) => `HOUR#${at.toISOString().slice(0, 13)}`;
 export const META = 'META';
 export const LEDGER = 'LEDGER';
+export const SILENCES = 'SILENCES';
 export const eventSk = (at: string, eventId: string) => `EVENT#${at}#${eventId}`;
 export const deliverySk = (eventKey: string, channel: string) => `DELIVERY#${eventKey}#${channel}`;
 /** Day partitions are UTC calendar days; the digest converts its local period to them. */
