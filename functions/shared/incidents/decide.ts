@@ -346,7 +346,12 @@ class Decider {
 
   private widen(span: Span, firing: Interval): void {
     const previous = this.spans[this.spans.indexOf(span) - 1];
-    const floor = previous ? (previous.resolvedAt ?? previous.lastFiringAt) : Number.NEGATIVE_INFINITY;
+    // After a manual resolve at m, the next incident begins after m (rule 8), whatever the evidence.
+    const floor = !previous
+      ? Number.NEGATIVE_INFINITY
+      : previous.manualResolve
+        ? previous.manualResolve.at + 1
+        : (previous.resolvedAt ?? previous.lastFiringAt);
     const start = Math.max(firing[0], floor);
     if (start < span.firstFiredAt) span.firstFiredAt = start;
     if (firing[1] > span.lastFiringAt) span.lastFiringAt = firing[1];
