@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import type { RuleSet } from '../rules/schema';
 import { AlertsTable } from './constructs/alerts-table';
 import { Digest } from './constructs/digest';
+import { Interactivity } from './constructs/interactivity';
 import { EncryptedTopic } from './constructs/encrypted-topic';
 import { Notifier } from './constructs/notifier';
 import { NotifierOperations } from './constructs/notifier-operations';
@@ -34,6 +35,11 @@ export interface AlertingStackProps extends StackProps {
   testAlertSenders?: readonly string[];
   /** Reserved concurrency of the notifier; 0 for none. @default NOTIFIER_RESERVED_CONCURRENCY */
   notifierReservedConcurrency?: number;
+  /**
+   * Secrets Manager name of the Slack app's signing secret (the page buttons' endpoint).
+   * @default `${namePrefix}/slack-signing-secret`
+   */
+  slackSigningSecretName?: string;
 }
 
 export class AlertingStack extends Stack {
@@ -46,6 +52,7 @@ export class AlertingStack extends Stack {
   readonly notifier: Notifier;
   readonly operations: NotifierOperations;
   readonly testAlerts: TestAlertIngress;
+  readonly interactivity: Interactivity;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -100,6 +107,18 @@ export class AlertingStack extends Stack {
       namePrefix: ruleSet.namePrefix,
       key: this.topicKey,
       emails: props.opsEmails ?? [],
+    });
+
+    // Slack interactivity (page buttons): its own construct, infra/constructs/interactivity.ts.
+    this.interactivity = new Interactivity(this, 'Interactivity', {
+      namePrefix: ruleSet.namePrefix,
+      table: this.alertsTable.table,
+      botTokenSecret: this.slackTokenSecret,
+      ...(props.slackSigningSecretName !== undefined && { signingSecretName: props.slackSigningSecretName }),
+    });
+    new CfnOutput(this, 'SlackInteractivityUrl', {
+      value: this.interactivity.url.url,
+      description: 'The Slack app’s Interactivity Request URL (README "Slack app")',
     });
 
     // Read back by `npm run dlq` (cli/dlq/target.ts), so operators need not copy them.
