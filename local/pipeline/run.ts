@@ -42,6 +42,7 @@ import {
 import { fromBundles, fromSource } from './bundles';
 import { createAgenda } from './agenda';
 import { runChecks } from './checks';
+import { startInteractivity } from './interactivity';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
 import { routeToNotifier } from './event-routing';
@@ -103,6 +104,11 @@ export type PipelineOptions = Pick<
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
     signal?: AbortSignal;
+    /**
+     * The local on-call responder presses Acknowledge on the first page this many virtual
+     * minutes after it was posted (local Slack only); null: nobody acknowledges. @default 2
+     */
+    acknowledgeAfterMinutes?: number | null;
   };
 
 export interface PipelineResult {
@@ -192,6 +198,23 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     for (const fn of distinctFunctions(shop)) await runner.warm(fn);
     await runner.warm(notifier);
     await runner.warm(digest);
+    // The page buttons' endpoint and the responder who presses them (local/pipeline/interactivity.ts).
+    const acknowledgeAfter =
+      options.acknowledgeAfterMinutes === undefined ? 2 : options.acknowledgeAfterMinutes;
+    const interactivity = svc.slack
+      ? await startInteractivity({
+          svc,
+          slack: svc.slack,
+          ruleSet,
+          runner,
+          dynamoEndpoint: svc.proxy.url,
+          loader,
+          acknowledgeAfterMs: acknowledgeAfter === null ? undefined : acknowledgeAfter * 60_000,
+          now: clock.now,
+        })
+      : undefined;
+    if (interactivity) await runner.warm(interactivity.fn);
+    let responding: Promise<unknown> = Promise.resolve();
 
     routeToNotifier(svc.bus, ruleSet, (event) => runner.invokeAsync(notifier, event));
     // The deferral queue's event source mapping, polled every virtual minute.
@@ -253,6 +276,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       onMinute: (report) => {
         void pollDeferrals();
+        if (interactivity) {
+          responding = responding
+            .then(() => interactivity.onMinute(clock.date()))
+            .catch((error: unknown) => {
+              reporter.note?.(`the responder's click failed: ${String(error)}`);
+            });
+        }
         reporter.minute?.(report, {
           alarms: minuteLoop.alarmStates(),
           insights: minuteLoop.openInsights(),
@@ -264,6 +294,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     await svc.bus.idle();
     await drainDeferred(svc, pollDeferrals, clock);
+    await responding;
+    await interactivity?.idle();
+    await interactivity?.close();
 
     // The weekly digest, at its next scheduled time, with the event EventBridge Scheduler sends.
     clock.setSystemTime(nextDigestRun(clock.date(), ruleSet.digest));
@@ -312,6 +345,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         ? { mode: 'local', threads, topLevelByChannel: topLevelByChannel(svc) }
         : { mode: 'real' },
       emails: svc.sns.published(svc.names.onCallTopicArn),
+      clicks: interactivity?.clicks ?? [],
       digest: {
         subject: published?.subject,
         text: published?.message,
