@@ -73,6 +73,7 @@ export function describeRuleSet(ruleSet: RuleSet): string {
     `Digest: ${when} at ${String(d.hour).padStart(2, '0')}:00 ${d.timezone}, ${d.recipients.length} recipient(s), ${d.nameUsers ? 'names users' : 'counts only'}`,
     `Test alerts: ${ruleSet.testAlerts.slackChannel ? `#${ruleSet.testAlerts.slackChannel}` : 'no test channel'}, at most ${ruleSet.testAlerts.maxPerRulePerHour} per rule per hour`,
     `Event accounts: this deployment's${ruleSet.accounts.additionalEventSources.map((a) => `, ${a}`).join('')}`,
+    `Retention: incidents ${ruleSet.retention.incidentDays} days after they resolve (open ones never expire), usernames ${ruleSet.retention.usernameDays} days after they were recorded`,
   ].join('\n');
 }
 

@@ -34,7 +34,12 @@ export async function digestRuntime(html: HtmlSenderFactory | undefined): Promis
   const dynamo = tracing.captureClient(new DynamoDBClient({}));
   const doc = DynamoDBDocumentClient.from(dynamo);
   return {
-    incidents: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
+    incidents: createIncidentStore({
+      doc,
+      tableName: config.tableName,
+      now: clock,
+      retention: ruleSet.retention,
+    }),
     config: config.digest,
     rules: ruleSet.rules,
     delivery: {

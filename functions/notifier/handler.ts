@@ -85,7 +85,12 @@ async function notifierRuntime(): Promise<HandleDeps> {
       tableName: config.tableName,
       maxPerRulePerHour: ruleSet.testAlerts.maxPerRulePerHour,
     }),
-    store: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
+    store: createIncidentStore({
+      doc,
+      tableName: config.tableName,
+      now: clock,
+      retention: ruleSet.retention,
+    }),
     slack: createSlackApi({
       token: createSlackTokenSource({
         provider: secrets,

@@ -46,6 +46,7 @@ import {
   testAlertEventPattern,
   type EventRuleKind,
 } from '../../rules/names';
+import { DEAD_LETTER_RETENTION_DAYS, DEFERRAL_RETENTION_DAYS } from '../../rules/retention-bounds';
 import type { RuleSet } from '../../rules/schema';
 
 export interface NotifierProps {
@@ -85,8 +86,12 @@ export const MAX_EVENT_AGE = Duration.hours(2);
 export const TARGET_RETRY_ATTEMPTS = 8;
 /** AWS: a queue's visibility timeout should be at least six times the function timeout. */
 export const DEFERRAL_VISIBILITY_TIMEOUT = Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6);
-/** Deferred events are at most two hours old (defer.ts); a day keeps what redrive misses. */
-export const DEFERRAL_RETENTION = Duration.days(1);
+/**
+ * Deferred events are at most two hours old (defer.ts); a day keeps what redrive misses. The
+ * number lives in rules/retention-bounds.ts: the alerts table must keep event bindings longer
+ * than an event can come back.
+ */
+export const DEFERRAL_RETENTION = Duration.days(DEFERRAL_RETENTION_DAYS);
 /** Receives of one deferred record that failed before SQS moves it to the DLQ. */
 export const DEFERRAL_MAX_RECEIVES = 5;
 /** Deferred records per invocation: each may post to Slack, so few at a time. */
@@ -143,7 +148,7 @@ export class Notifier extends Construct {
       // SQS-managed keys: EventBridge and Lambda can send without a key policy to maintain.
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
     });
     this.deferralQueue = new sqs.Queue(this, 'Deferred', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

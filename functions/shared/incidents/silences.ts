@@ -58,7 +58,17 @@ export function createRuntimeSilences(options: {
           await doc.send(
             new PutCommand({
               TableName,
-              Item: { ...Key(ruleId), version: current.version + 1, silences: kept },
+              Item: {
+                ...Key(ruleId),
+                version: current.version + 1,
+                silences: kept,
+                // Gone by TTL once every silence in it has ended and is no longer needed for late events.
+                [K.ttl]: Math.ceil(
+                  (Math.max(Date.parse(silence.until), ...kept.map((s) => Date.parse(s.until))) +
+                    KEEP_ENDED_MS) /
+                    1000,
+                ),
+              },
               ConditionExpression: current.version === 0 ? 'attribute_not_exists(#pk)' : '#v = :v',
               ExpressionAttributeNames:
                 current.version === 0 ? { '#pk': K.partitionKey } : { '#v': 'version' },
