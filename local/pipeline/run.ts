@@ -185,6 +185,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const digest = digestFunction(
       {
         alertsTable: svc.names.alertsTable,
+        ruleSetFile: svc.names.ruleSetFile,
         digestTopicArn: svc.names.digestTopicArn,
         dynamoEndpoint: svc.proxy.url,
         snsEndpoint: svc.sns.url,
