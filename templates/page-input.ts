@@ -4,6 +4,7 @@
  * satisfy these structurally (build-page.ts passes them straight in, and tsc checks it).
  */
 import type { Rule } from '../rules/schema';
+import type { RootActionsInput } from './slack-actions';
 
 export type PageState = 'firing' | 'resolved' | 'updated' | 'insufficient_data';
 
@@ -74,4 +75,6 @@ export interface PageInput {
   samplingRate?: number | undefined;
   /** For "12 min ago": rendering stays pure by taking the clock's value as input. */
   now: Date;
+  /** The thread root's responder status and buttons (templates/slack-actions.ts); replies have none. */
+  actions?: RootActionsInput | undefined;
 }

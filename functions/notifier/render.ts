@@ -5,6 +5,7 @@
 import type { Rule } from '../../rules/schema';
 import { renderEmailAlert, type EmailMessage } from '../../templates/email-alert';
 import type { PageInput } from '../../templates/page-input';
+import type { RootActionsInput } from '../../templates/slack-actions';
 import { renderSlackAlert, type SlackMessage } from '../../templates/slack-alert';
 import type { Alert } from './alert';
 import type { Enrichment } from './enrichment';
@@ -18,8 +19,15 @@ export function renderPage(
   alert: Alert,
   rule: Rule,
   enrichment: Enrichment,
-  options: { now: Date; samplingRate?: number | undefined },
+  options: { now: Date; samplingRate?: number | undefined; actions?: RootActionsInput | undefined },
 ): RenderedPage {
-  const input: PageInput = { alert, rule, enrichment, now: options.now, samplingRate: options.samplingRate };
+  const input: PageInput = {
+    alert,
+    rule,
+    enrichment,
+    now: options.now,
+    samplingRate: options.samplingRate,
+    actions: options.actions,
+  };
   return { slack: renderSlackAlert(input), email: renderEmailAlert(input) };
 }

@@ -32,7 +32,31 @@ export function runChecks(summary: Facts, ruleSet: RuleSet, options: { chaos?: b
     digestSent(summary),
     nothingDeadLettered(summary),
     forgedTokensAnonymous(summary),
+    // Acting from the page (functions/interactivity): the local responder's Acknowledge.
+    ...((summary.responder?.clicks ?? 0) > 0 ? [pageAcknowledged(summary)] : []),
   ];
+}
+
+/** The responder's click was answered, recorded once, about when it was made, and shown on the root. */
+function pageAcknowledged(s: Facts): Check {
+  const problems: string[] = [];
+  const { clicks, answered } = s.responder ?? { clicks: 0, answered: 0 };
+  if (answered !== clicks) {
+    problems.push(`${clicks - answered} of ${clicks} clicks not answered 200`);
+  }
+  const acked = s.pages.filter((p) => p.acknowledgement);
+  if (acked.length !== 1) problems.push(`${acked.length} pages acknowledged, want exactly the one clicked`);
+  for (const p of acked) {
+    const after = p.acknowledgement?.afterPageMs;
+    if (after === undefined || after < 2 * 60_000 || after > 3 * 60_000) {
+      problems.push(
+        `${p.incidentId}: acknowledged ${after === undefined ? 'without a page' : `${Math.round(after / 1000)} s`} after its page, want 2–3 min`,
+      );
+    }
+    if (p.slack && !p.slack.rootSaysAcknowledged)
+      problems.push(`${p.incidentId}: the root does not say "Acknowledged by"`);
+  }
+  return check('the page acknowledged from Slack is recorded and shown on its root', problems);
 }
 
 const check = (name: string, problems: string[]): Check => ({

@@ -28,6 +28,7 @@ export const LAMBDA_ENTRY_FILES: readonly string[] = [
   ...Object.keys(SHOP_ENTRIES).map((entry) => repoFile(`functions/cart/entry/${entry}.ts`)),
   repoFile('functions/notifier/handler.ts'),
   repoFile('functions/digest/handler.ts'),
+  repoFile('functions/interactivity/handler.ts'),
 ];
 
 export interface ShopEnvironment {

@@ -47,6 +47,7 @@ import { createChaosRun, type ChaosSummary } from '../chaos/pipeline';
 import type { ChaosPlan } from '../chaos/plan';
 import { chaosChecks } from '../chaos/report';
 import { runChecks } from './checks';
+import { startInteractivity } from './interactivity';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
 import { routeToNotifier } from './event-routing';
@@ -111,6 +112,11 @@ export type PipelineOptions = Pick<
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
     signal?: AbortSignal;
+    /**
+     * The local on-call responder presses Acknowledge on the first page this many virtual
+     * minutes after it was posted (local Slack only); null: nobody acknowledges. @default 2
+     */
+    acknowledgeAfterMinutes?: number | null;
   };
 
 export interface PipelineResult {
@@ -218,6 +224,23 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     for (const fn of distinctFunctions(shop)) await runner.warm(fn);
     await runner.warm(notifier);
     await runner.warm(digest);
+    // The page buttons' endpoint and the responder who presses them (local/pipeline/interactivity.ts).
+    const acknowledgeAfter =
+      options.acknowledgeAfterMinutes === undefined ? 2 : options.acknowledgeAfterMinutes;
+    const interactivity = svc.slack
+      ? await startInteractivity({
+          svc,
+          slack: svc.slack,
+          ruleSet,
+          runner,
+          dynamoEndpoint: svc.proxy.url,
+          loader,
+          acknowledgeAfterMs: acknowledgeAfter === null ? undefined : acknowledgeAfter * 60_000,
+          now: clock.now,
+        })
+      : undefined;
+    if (interactivity) await runner.warm(interactivity.fn);
+    let responding: Promise<unknown> = Promise.resolve();
 
     if (chaos) {
       chaos.install({
@@ -293,6 +316,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       onMinute: (report) => {
         void pollDeferrals();
+        if (interactivity) {
+          responding = responding
+            .then(() => interactivity.onMinute(clock.date()))
+            .catch((error: unknown) => {
+              reporter.note?.(`the responder's click failed: ${String(error)}`);
+            });
+        }
         reporter.minute?.(report, {
           alarms: minuteLoop.alarmStates(),
           insights: minuteLoop.openInsights(),
@@ -304,6 +334,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     await svc.bus.idle();
     await drainDeferred(svc, pollDeferrals, clock);
+    await responding;
+    await interactivity?.idle();
+    await interactivity?.close();
     // Under a delivery plan the copies reach the notifier later than the put: count them now.
     if (chaos) countPlannedDeliveries(events, svc.bus.deliveries());
 
@@ -358,6 +391,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         ? { mode: 'local', threads, topLevelByChannel: topLevelByChannel(svc) }
         : { mode: 'real' },
       emails: svc.sns.published(svc.names.onCallTopicArn),
+      clicks: interactivity?.clicks ?? [],
       digest: {
         subject: published?.subject,
         text: published?.message,

@@ -9,7 +9,7 @@
  * ordered by a version (the ledger's span version → the incident item).
  */
 import type { Change, RuleLedger, Span } from './decide';
-import type { AlertSource, Impact, Incident } from './model';
+import type { Acknowledgement, AlertSource, EscalationRecord, Impact, Incident } from './model';
 
 /** Which ledger: a rule's real incidents, or its test alerts' (kept apart). */
 export interface RuleKey {
@@ -63,9 +63,38 @@ export interface IncidentRecords {
   updateImpact(id: string, impact: Impact, users: readonly string[]): Promise<Incident | undefined>;
   markPaged(id: string, at: Date): Promise<Incident | undefined>;
   setSlackRoot(id: string, slack: NonNullable<Incident['slack']>): Promise<Incident | undefined>;
+  /**
+   * Records who picked the page up, once: an open incident without one gets it; one already
+   * acknowledged keeps the first (`already`); a resolved one is left alone (`resolved`), unless
+   * `whileResolved` (the acknowledgement a manual resolve implies, written just before it).
+   */
+  acknowledge(
+    id: string,
+    acknowledgement: Acknowledgement,
+    options?: { whileResolved?: boolean },
+  ): Promise<AcknowledgeOutcome>;
+  /**
+   * Records escalation `step` as sent (with `at`) if the page still needs it: open, not
+   * acknowledged, and the step is the next one. A step already recorded is `already` (a retry).
+   */
+  recordEscalation(id: string, step: number, at: Date): Promise<EscalationOutcome>;
+  /** Notes the schedule that will send `pending.step`, unless a later step is already noted or sent. */
+  setEscalationPending(
+    id: string,
+    pending: NonNullable<EscalationRecord['pending']>,
+  ): Promise<Incident | undefined>;
+  /** Forgets the noted schedule if it is still `schedule` (it fired, or was cancelled). */
+  clearEscalationPending(id: string, schedule: string): Promise<Incident | undefined>;
   /** Incidents whose first event falls in [start, end), day by day from the `byDay` index. */
   listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
 }
+
+export type AcknowledgeOutcome =
+  { outcome: 'acknowledged' | 'already' | 'resolved'; incident: Incident } | { outcome: 'not-found' };
+
+export type EscalationOutcome =
+  | { outcome: 'recorded' | 'already' | 'acknowledged' | 'resolved' | 'out-of-order'; incident: Incident }
+  | { outcome: 'not-found' };
 
 export interface HistoryEntry {
   at: string;
@@ -151,6 +180,29 @@ export interface EventBindings {
     eventId: string,
     binding: Omit<EventBinding, 'boundAt'>,
   ): Promise<{ binding: EventBinding; created: boolean }>;
+}
+
+/**
+ * A silence set from a page (Silence 1 h / 4 h), beside the ones written in the rule's code. In
+ * force from `from` (inclusive) to `until` (exclusive), judged at each event's own time.
+ */
+export interface RuntimeSilence {
+  /** The interaction that set it: a retried click adds nothing. */
+  id: string;
+  from: string;
+  until: string;
+  /** Slack user id. */
+  createdBy: string;
+  reason: string;
+  /** The incident whose page it was set from; its thread gets the notes. */
+  incidentId?: string | undefined;
+}
+
+export interface RuntimeSilences {
+  /** The rule's stored silences, ended ones of the last MAX_AGE included (late events need them). */
+  list(ruleId: string): Promise<RuntimeSilence[]>;
+  /** Adds it unless one with its id is stored; drops those long ended. */
+  add(ruleId: string, silence: RuntimeSilence, now: Date): Promise<'added' | 'already'>;
 }
 
 /** Pending `Incident Updated` events of a rule, kept in its ledger item. */
