@@ -7,7 +7,8 @@
  * alarm; the sampling rules; the notifier with its EventBridge rules, dead-letter and deferral
  * queues, its own alarms and their ops topic; the `Incident Updated` bus; the test-alert bus and
  * its sender role; the scheduled digest; the on-call and digest topics and their key; the alerts
- * table; the rule-set layer the functions read their rules from.
+ * table; the rule-set layer the functions read their rules from; the Slack interactivity endpoint (the
+ * page buttons) with its failed-actions queue.
  *
  * The rule set is validated here, at synth, with the synth's clock: a bad rule stops synth with
  * every problem listed (a {@link RuleSetError}) before anything reaches AWS.
@@ -24,6 +25,7 @@ import type { RuleSet, RuleSetInput } from '../rules/schema';
 import { AlertsTable } from './constructs/alerts-table';
 import { Digest } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
+import { Interactivity } from './constructs/interactivity';
 import { Notifier } from './constructs/notifier';
 import { NotifierOperations } from './constructs/notifier-operations';
 import { RuleGroup } from './constructs/rule-group';
@@ -56,6 +58,12 @@ export interface UserImpactAlertingProps {
   testAlertSenders?: readonly string[];
   /** Reserved concurrency of the notifier; 0 for none (accounts still at the default limit). @default 10 */
   notifierReservedConcurrency?: number;
+  /**
+   * Secrets Manager name of the Slack app's signing secret, which the page buttons' endpoint
+   * verifies every click with. Only referenced, like the bot token.
+   * @default `<namePrefix>/slack-signing-secret`
+   */
+  slackSigningSecretName?: string;
 }
 
 export class UserImpactAlerting extends Construct {
@@ -72,6 +80,8 @@ export class UserImpactAlerting extends Construct {
   readonly operations: NotifierOperations;
   readonly testAlerts: TestAlertIngress;
   readonly digest: Digest;
+  /** The page buttons' endpoint: its function URL is the Slack app's Interactivity Request URL. */
+  readonly interactivity: Interactivity;
 
   constructor(scope: Construct, id: string, props: UserImpactAlertingProps) {
     super(scope, id);
@@ -139,6 +149,12 @@ export class UserImpactAlerting extends Construct {
       namePrefix: prefix,
       key: this.topicKey,
       emails: props.opsEmails ?? [],
+    });
+    this.interactivity = new Interactivity(this, 'Interactivity', {
+      namePrefix: prefix,
+      table: this.alertsTable.table,
+      botTokenSecret: this.slackTokenSecret,
+      ...(props.slackSigningSecretName !== undefined && { signingSecretName: props.slackSigningSecretName }),
     });
   }
 }

@@ -21,13 +21,14 @@ import { fileURLToPath } from 'node:url';
 import type * as Esbuild from 'esbuild';
 import { esbuildOptions } from './bundling';
 
-export type FunctionName = 'notifier' | 'digest' | 'digest-html';
+export type FunctionName = 'notifier' | 'digest' | 'digest-html' | 'interactivity';
 
 /** Entry file of each function, relative to the repository root. */
 export const FUNCTION_ENTRIES: Readonly<Record<FunctionName, string>> = {
   notifier: 'functions/notifier/handler.ts',
   digest: 'functions/digest/handler.ts',
   'digest-html': 'functions/digest/handler-html.ts',
+  interactivity: 'functions/interactivity/handler.ts',
 };
 
 /** The handler setting of every function: `index.mjs`, export `handler`. */

@@ -17,18 +17,17 @@
  * this function only (by its fixed name, so the policy does not depend on the function it is
  * attached to); logs on its own log group; sqs:SendMessage to its failure queue.
  */
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
-import { acknowledgeNag } from '../nag';
-import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
+import { acknowledgeNag } from '../nag-acknowledge';
+import { LAMBDA_RUNTIME } from './bundling';
+import { FUNCTION_HANDLER, functionCode } from './function-code';
 
 export interface InteractivityProps {
   namePrefix: string;
@@ -47,11 +46,10 @@ export interface InteractivityProps {
 export const INTERACTIVITY_TIMEOUT = Duration.seconds(30);
 export const INTERACTIVITY_ASYNC_RETRIES = 2;
 
-const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const secretArn = (secret: secretsmanager.ISecret) => secret.secretFullArn ?? `${secret.secretArn}-??????`;
 
 export class Interactivity extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly url: lambda.FunctionUrl;
   readonly signingSecret: secretsmanager.ISecret;
@@ -96,13 +94,12 @@ export class Interactivity extends Construct {
     );
     allow(['sqs:SendMessage'], [this.failedActions.queueArn]);
 
-    this.fn = new NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       functionName,
       description: 'Slack interactivity: page buttons (acknowledge, silence, resolve, affected users)',
-      entry: root('functions/interactivity/handler.ts'),
-      handler: 'handler',
-      projectRoot: root(''),
-      depsLockFilePath: root('package-lock.json'),
+      // Prebuilt in the published package, bundled from source here (function-code.ts).
+      code: functionCode('interactivity'),
+      handler: FUNCTION_HANDLER,
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
@@ -116,7 +113,6 @@ export class Interactivity extends Construct {
         SLACK_TOKEN_SECRET_ID: botTokenSecret.secretName,
         POWERTOOLS_SERVICE_NAME: 'interactivity',
       },
-      bundling: bundlingOptions(),
     });
     const onFailure: lambda.IDestination = { bind: () => ({ destination: this.failedActions.queueArn }) };
     this.fn.configureAsyncInvoke({
@@ -126,11 +122,12 @@ export class Interactivity extends Construct {
     });
     this.url = this.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'xray:PutTraceSegments and PutTelemetryRecords, which Tracing.ACTIVE adds, support no resource-level permissions',
-    });
+    acknowledgeNag(
+      this.role,
+      'AwsSolutions',
+      'IAM5[Resource::*]',
+      'xray:PutTraceSegments and PutTelemetryRecords, which Tracing.ACTIVE adds, support no resource-level permissions',
+    );
     acknowledgeNag(
       this.failedActions,
       'Serverless',

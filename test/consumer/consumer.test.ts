@@ -150,7 +150,10 @@ describe('a team’s own app on the packed package', () => {
     expect(
       resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties?.['AlarmName']),
     ).toContain('orders--checkout-faults--trace-count');
-    expect(resources.filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(2);
+    // The notifier, the digest and the page buttons' endpoint, all from the package's prebuilt code.
+    const functions = resources.filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    expect(functions.map((r) => r.Properties?.['FunctionName'])).toContain('orders-slack-interactivity');
 
     // The notifier reads the team's rules from the rule-set layer, not from its code.
     const assembly = join(app, 'cdk.out');
