@@ -7,11 +7,16 @@
  * | intake   | parse → match a rule (ignored events stop here)                               |
  * | decide   | which incident, what changed, by event time (incident-transition.ts)          |
  * | plan     | what to send for that change (plan-deliveries.ts, a pure table)               |
- * | build    | the message: enrich + render, once, only if something is still to be sent     |
- * | deliver  | Slack root/reply, page email, and the root of every changed incident brought  |
- * |          | to its current state; each a claimed delivery (delivery-claim.ts)            |
- * | record   | the one place that records: history, impact, first page time, then the       |
- * |          | pending `Incident Updated` events, then the follow-up of a partial user list  |
+ * | build    | start reading the users (enrich-stage.ts, across invocations), lazily: only  |
+ * |          | if something is still to be sent or recorded                                 |
+ * | deliver  | Slack root after the first look (`firstLookMs`), a short reply, the page     |
+ * |          | email after at most `emailWaitMs`, and the root of every changed incident    |
+ * |          | brought to its current state; each a claimed delivery (delivery-claim.ts)    |
+ * | record   | the one place that records: history, first page time, the pending            |
+ * |          | `Incident Updated` events                                                    |
+ * | complete | read on while the invocation allows, editing the root in place (bounded:     |
+ * |          | deliver-slack.ts `refreshRoot`); record the impact; if reading is left, the  |
+ * |          | result asks handle-event.ts to defer the event so another invocation goes on |
  *
  * Everything is idempotent per event id: a duplicate replays the decision, finds its
  * deliveries done and stops before the X-Ray query; a retry after a partial failure redoes
@@ -31,11 +36,17 @@ import type { Alert } from './alert';
 import type { Budget } from './budget';
 import { sendOnce, type ClaimDeps, type ClaimedSendResult } from './delivery-claim';
 import { EMAIL_SEND, publishEmail } from './deliver-email';
-import { deliverSlack, syncRoot, type SlackDeliveryDeps, type SlackDeliveryResult } from './deliver-slack';
-import { enrich, type EnrichDeps } from './enrich';
+import {
+  deliverSlack,
+  refreshRoot,
+  syncRoot,
+  type SlackDeliveryDeps,
+  type SlackDeliveryResult,
+} from './deliver-slack';
+import type { EnrichDeps } from './enrich';
+import { CONTINUE_AFTER_MS, enrichEvent, enrichmentNow, type EventEnrichment } from './enrich-stage';
 import type { Enrichment } from './enrichment';
 import { PermanentError, RetryableError } from './errors';
-import { postFollowUp, type FollowUpOutcome } from './follow-up';
 import { impactOf, usernamesOf } from './impact';
 import { decideIncident } from './incident-transition';
 import { matchRule } from './match';
@@ -51,7 +62,9 @@ import {
 import { noProbe, type Probe } from './ports';
 import { publishPending, type IncidentEventPublisher } from './publish-incident-event';
 import { renderPage } from './render';
-import { pageEmail, type RootSnapshot } from './root-view';
+import { decodeSnapshot, pageEmail, rootAlert, type RootSnapshot } from './root-view';
+import { renderUpdate, type UpdateChange } from '../../templates/slack-update';
+import type { SlackMessage } from '../../templates/slack-alert';
 import type { SlackApi } from './slack-api';
 import { testAlertGate, type TestAlertLimiter } from './test-alert-limit';
 
@@ -85,7 +98,10 @@ export interface ProcessedEvent {
   /** Roots rewritten to their incident's current state. */
   rootsUpdated: number;
   published: boolean;
-  followUp: FollowUpOutcome | 'not-run';
+  /** How this invocation's reading of the users ended. */
+  enrichment: 'not-run' | 'known' | 'complete' | 'partial' | 'continues';
+  /** Set when reading is left: defer the event by this much so another invocation goes on. */
+  continueAfterMs?: number;
 }
 
 export type ProcessResult = ProcessedEvent | { kind: 'ignored'; reason: string };
@@ -150,7 +166,8 @@ export async function processEvent(
   const message = await buildStage(ctx, incident, decided);
   const delivered = await deliverStage(ctx, { incident, plan, decided, message }, result);
   await probe('recorded', { incidentId: incident.id });
-  await recordStage(ctx, { incident, decided, message, delivered }, result);
+  await recordStage(ctx, { incident, decided, delivered }, result);
+  await completeStage(ctx, { incident, message, slackDeps: slackDepsOf(ctx) }, result);
 
   deps.logger.info('event processed', {
     ...result,
@@ -200,7 +217,7 @@ function initialResult(rule: Rule, decided: Applied, silence: Silence | undefine
     email: 'not-planned',
     rootsUpdated: 0,
     published: false,
-    followUp: 'not-run',
+    enrichment: 'not-run',
   };
 }
 
@@ -227,35 +244,88 @@ async function intakeStage(
 // ---- build --------------------------------------------------------------------------------
 
 interface Message {
-  /** Enrich (X-Ray) and render this event's page, once. */
-  page(): Promise<{ snapshot: RootSnapshot; slack: ReturnType<typeof renderPage>['slack'] }>;
-  /** The enrichment, if `page()` ran. */
-  enrichment(): Enrichment | undefined;
+  /** The root page after the first look: rule, alert facts, and what the first X-Ray page said. */
+  page(): Promise<{ snapshot: RootSnapshot; slack: SlackMessage }>;
+  /** The page email's view: waits for the users at most `emailWaitMs` from the event's start. */
+  emailPage(): Promise<{ snapshot: RootSnapshot }>;
+  /** This event's thread reply (a delta), after at most `emailWaitMs` of reading. */
+  reply(incident: Incident, named: ReadonlySet<string>, rootCause: string | undefined): Promise<SlackMessage>;
+  /** The enrichment, if started. */
+  started(): EventEnrichment | undefined;
   /** Whether this event's impact is still to be recorded (a duplicate's is not). */
   impactDue: boolean;
 }
 
 async function buildStage(ctx: Context, incident: Incident, decided: Applied): Promise<Message> {
-  const { alert, rule, deps } = ctx;
+  const { alert, rule, deps, budget } = ctx;
   const needsImpact = decided.change !== 'stale' && decided.change !== 'no-incident';
   const marker = needsImpact
     ? await deps.store.deliveries.get(incident.id, deliveryKeys.impact(alert.eventId))
     : undefined;
-  let enrichment: Enrichment | undefined;
-  let built: Promise<{ snapshot: RootSnapshot; slack: ReturnType<typeof renderPage>['slack'] }> | undefined;
+  const startedAt = deps.now().getTime();
+  let enrichment: Promise<EventEnrichment> | undefined;
+  const start = () =>
+    (enrichment ??= enrichEvent(
+      { alert, rule, incidentId: incident.id, budget },
+      { ...deps, deliveries: deps.store.deliveries, owner: ctx.claims.owner },
+    ));
+  let settled: EventEnrichment | undefined;
+  const waitFor = async (untilMs: number): Promise<Enrichment> => {
+    const e = (settled = await start());
+    if (e.kind === 'reading') {
+      const left = untilMs - deps.now().getTime();
+      if (left > 0) await Promise.race([e.run.finished, deps.sleep(left)]);
+    }
+    return enrichmentNow(e);
+  };
+  const render = (e: Enrichment) =>
+    renderPage(alert, rule, e, { now: deps.now(), samplingRate: deps.samplingRate }).slack;
+  let page: Promise<{ snapshot: RootSnapshot; slack: SlackMessage }> | undefined;
   return {
     impactDue: needsImpact && marker?.status !== 'sent',
-    enrichment: () => enrichment,
+    started: () => settled,
     page: () =>
-      (built ??= (async () => {
-        enrichment = await enrich({ alert, rule }, deps);
-        const slack = renderPage(alert, rule, enrichment, {
-          now: deps.now(),
-          samplingRate: deps.samplingRate,
-        }).slack;
-        return { snapshot: { alert, enrichment }, slack };
+      (page ??= (async () => {
+        const e = await start();
+        settled = e;
+        if (e.kind === 'reading') {
+          await Promise.race([e.run.firstPage, deps.sleep(rule.enrichment.firstLookMs)]);
+        }
+        const now = enrichmentNow(e);
+        return { snapshot: { alert, enrichment: now }, slack: render(now) };
       })()),
+    emailPage: async () => ({
+      snapshot: { alert, enrichment: await waitFor(startedAt + rule.enrichment.emailWaitMs) },
+    }),
+    reply: async (current, named, rootCause) => {
+      const e = await waitFor(startedAt + rule.enrichment.emailWaitMs);
+      const latest = (await deps.store.incidents.get(current.id)) ?? current;
+      return renderUpdate({
+        alert: latest.state === 'resolved' && alert.state === 'resolved' ? rootAlert(alert, latest) : alert,
+        change: updateChange(decided.change),
+        incident: latest,
+        enrichment: e,
+        named,
+        rootCause,
+        test: alert.kind === 'test',
+      });
+    },
   };
+}
+
+function updateChange(change: IncidentChange): UpdateChange {
+  switch (change) {
+    case 'attached':
+    case 'reopened':
+    case 'resolved':
+    case 'still-open':
+    case 'noted':
+    case 'opened':
+    case 'opened-resolved':
+      return change;
+    default:
+      return 'attached';
+  }
 }
 
 // ---- deliver ------------------------------------------------------------------------------
@@ -272,23 +342,24 @@ async function deliverStage(
 ): Promise<Delivered> {
   const { deps, alert, rule, budget } = ctx;
   const { incident, plan, decided, message } = input;
-  const slackDeps: SlackDeliveryDeps = {
-    deliveries: deps.store.deliveries,
-    incidents: deps.store.incidents,
-    slack: deps.slack,
-    claims: ctx.claims,
-    budget,
-    now: deps.now,
-    logger: deps.logger,
-    samplingRate: deps.samplingRate,
-  };
+  const slackDeps = slackDepsOf(ctx);
   const fail = failureIn(ctx);
 
   // The email never waits for Slack: both run at once, and either may fail alone.
   const [slack, email] = await Promise.all([
     plan.slack
       ? deliverSlack(
-          { plan: plan.slack, incident, rule, eventId: alert.eventId, page: message.page },
+          {
+            plan: plan.slack,
+            incident,
+            rule,
+            eventId: alert.eventId,
+            page: message.page,
+            reply: async () => {
+              const shown = await shownInThread(incident.id, deps);
+              return message.reply(incident, shown.named, shown.rootCause);
+            },
+          },
           slackDeps,
         ).catch(fail('slack', 'Slack delivery'))
       : undefined,
@@ -297,7 +368,7 @@ async function deliverStage(
           ctx.claims,
           { incidentId: incident.id, key: deliveryKeys.pageEmail, bound: EMAIL_SEND, budget },
           async ({ budget: sendBudget }) => {
-            const page = await message.page();
+            const page = await message.emailPage();
             const latest = (await deps.store.incidents.get(incident.id)) ?? incident;
             const email = pageEmail(page.snapshot, latest, rule, {
               now: deps.now(),
@@ -325,34 +396,35 @@ async function deliverStage(
   return { slack, email };
 }
 
+function slackDepsOf(ctx: Context): SlackDeliveryDeps {
+  const { deps } = ctx;
+  return {
+    deliveries: deps.store.deliveries,
+    incidents: deps.store.incidents,
+    slack: deps.slack,
+    claims: ctx.claims,
+    budget: ctx.budget,
+    now: deps.now,
+    logger: deps.logger,
+    samplingRate: deps.samplingRate,
+  };
+}
+
 // ---- record -------------------------------------------------------------------------------
 
 async function recordStage(
   ctx: Context,
-  input: { incident: Incident; decided: Applied; message: Message; delivered: Delivered },
+  input: { incident: Incident; decided: Applied; delivered: Delivered },
   result: ProcessedEvent,
 ): Promise<void> {
-  const { deps, alert, rule, budget } = ctx;
-  const { incident, decided, message, delivered } = input;
+  const { deps, alert } = ctx;
+  const { incident, decided, delivered } = input;
   const fail = failureIn(ctx);
   const incidents = deps.store.incidents;
 
   await deps.store.history
     .record(incident.id, historyEntry(alert, decided.change, ctx.silence))
     .catch(fail('record', 'recording history'));
-
-  // Impact: what the digest counts. A duplicate recorded it already and skips X-Ray.
-  if (message.impactDue) {
-    await (async () => {
-      const { snapshot } = await message.page();
-      await incidents.updateImpact(
-        incident.id,
-        impactOf(snapshot.enrichment),
-        usernamesOf(snapshot.enrichment),
-      );
-      await deps.store.deliveries.complete(incident.id, deliveryKeys.impact(alert.eventId), {});
-    })().catch(fail('record', 'recording impact'));
-  }
 
   // The root exists only once Slack accepted a page; the email record only once SNS did.
   const paged =
@@ -365,14 +437,80 @@ async function recordStage(
   }
 
   await publishStage(ctx, result, decided);
+}
 
-  const enrichment = message.enrichment();
-  if (enrichment && delivered.slack?.root) {
-    result.followUp = await postFollowUp(
-      { alert, rule, incidentId: incident.id, page: enrichment, root: delivered.slack.root },
-      { enrich: deps, incidents, claims: ctx.claims, slack: deps.slack, budget },
-    );
+// ---- complete -----------------------------------------------------------------------------
+
+/**
+ * Reads on with what the invocation has left, editing the root as users come in (bounded, see
+ * `refreshRoot`), then records the impact. A duplicate whose reading is done (or read by a
+ * twin) records nothing new; reading left over makes the event come back (`continueAfterMs`).
+ */
+async function completeStage(
+  ctx: Context,
+  input: { incident: Incident; message: Message; slackDeps: SlackDeliveryDeps },
+  result: ProcessedEvent,
+): Promise<void> {
+  const { deps, alert, rule } = ctx;
+  const { incident, message, slackDeps } = input;
+  const fail = failureIn(ctx);
+  let e = message.started();
+  if (!e && message.impactDue) e = await startedNow(message);
+  if (!e) return;
+  if (e.kind === 'known') {
+    result.enrichment = 'known';
+    if (e.done && message.impactDue) await recordImpact(ctx, incident, e.enrichment, true).catch(fail('record', 'recording impact'));
+    return;
   }
+  const showing = !ctx.silence;
+  let editing: Promise<unknown> = Promise.resolve();
+  if (showing) {
+    e.run.onProgress((now) => {
+      editing = editing
+        .then(() => refreshRoot({ incidentId: incident.id, eventId: alert.eventId, rule, enrichment: now, final: false }, slackDeps))
+        .catch((error: unknown) => deps.logger.warn('progress edit of the root failed; the final one follows', { error }));
+    });
+  }
+  const finished = await e.finish().catch(fail('record', 'saving the enrichment'));
+  await editing;
+  if (!finished) return;
+  if (showing) {
+    await refreshRoot(
+      { incidentId: incident.id, eventId: alert.eventId, rule, enrichment: finished.enrichment, final: true },
+      slackDeps,
+    ).catch(fail('slack', 'Slack root update'));
+  }
+  await recordImpact(ctx, incident, finished.enrichment, !finished.continues).catch(fail('record', 'recording impact'));
+  result.enrichment = finished.continues ? 'continues' : finished.enrichment.status === 'complete' ? 'complete' : 'partial';
+  if (finished.continues) result.continueAfterMs = CONTINUE_AFTER_MS;
+}
+
+async function startedNow(message: Message): Promise<EventEnrichment | undefined> {
+  await message.page();
+  return message.started();
+}
+
+/** Impact: what the digest counts (peak figures; the users merge). Marked once reading is done. */
+async function recordImpact(ctx: Context, incident: Incident, enrichment: Enrichment, done: boolean) {
+  const { deps, alert } = ctx;
+  await deps.store.incidents.updateImpact(incident.id, impactOf(enrichment), usernamesOf(enrichment));
+  if (done) await deps.store.deliveries.complete(incident.id, deliveryKeys.impact(alert.eventId), {});
+}
+
+/** What the thread has named so far (the root's users) and its root cause, for the reply's delta. */
+async function shownInThread(
+  incidentId: string,
+  deps: ProcessDeps,
+): Promise<{ named: Set<string>; rootCause: string | undefined }> {
+  const record = await deps.store.deliveries.get(incidentId, deliveryKeys.threadRoot);
+  const snapshot = record?.detail?.['snapshot'];
+  if (!snapshot) return { named: new Set(), rootCause: undefined };
+  const decoded = decodeSnapshot(snapshot);
+  const cause = decoded.alert.rootCauseService;
+  return {
+    named: new Set(decoded.enrichment.users.map((u) => u.username)),
+    rootCause: cause ? (cause.type ? `${cause.name} (${cause.type})` : cause.name) : undefined,
+  };
 }
 
 /** Publishes every `Incident Updated` the rule's outbox still owes (this event's and any left). */
