@@ -95,6 +95,19 @@ export const enrichmentSchema = z
   })
   .strict();
 
+/**
+ * Severity from the impact, decided once the users are known (at most `enrichment.emailWaitMs`
+ * after the event): the rule pages only when enough registered users are hurt, else it is
+ * `otherwise`. An impact that cannot be established in time (X-Ray failed or is still reading
+ * below the bar) pages: a page that should not have been beats one that never was.
+ */
+export const impactRuleSchema = z
+  .object({
+    pageWhen: z.object({ registeredUsersAtLeast: z.number().int().min(1) }).strict(),
+    otherwise: z.enum(['ticket', 'info']).default('ticket'),
+  })
+  .strict();
+
 export const silenceSchema = z
   .object({
     /** ISO-8601 instant with an offset, e.g. `2026-12-01T00:00:00Z`. */
@@ -116,6 +129,14 @@ export const ruleSchema = z
     runbookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
     enrichment: enrichmentSchema.default(enrichmentSchema.parse({})),
     silences: z.array(silenceSchema).default([]),
+    /**
+     * Rules this one silences while one of its incidents is open (Alertmanager's
+     * `inhibit_rules`): their incidents become one line in this one's thread. Each must have a
+     * lower severity; `npm run rules -- check` validates references and cycles.
+     */
+    inhibits: z.array(ruleIdSchema).default([]),
+    /** Page only when the impact is big enough (see impactRuleSchema); a `page` rule only. */
+    impact: impactRuleSchema.optional(),
     /** Team that owns the rule; shown on pages and in the digest. */
     owner: z.string().trim().min(1),
   })

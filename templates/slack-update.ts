@@ -129,3 +129,22 @@ function rootCauseLine(input: UpdateInput): string | undefined {
   if (input.rootCause === label) return undefined;
   return `*Root cause (named by the Insight):* ${slackLine(label)}`;
 }
+
+/** The one line an inhibited or linked incident gets in the thread it is folded into. */
+export function renderRelatedLine(input: {
+  kind: 'inhibited' | 'linked';
+  rule: { id: string; title: string; severity: string };
+  source: PageAlert['kind'];
+  title: string;
+  test: boolean;
+}): SlackMessage {
+  const why =
+    input.kind === 'inhibited'
+      ? 'inhibited by this incident (its rule lists it in `inhibits`)'
+      : 'linked here: same users and root cause';
+  const text = `${input.test ? '*[TEST]* ' : ''}:link: Also firing: *${slackLine(input.rule.title)}* (${input.rule.severity}, ${SOURCE[input.source]}: ${slackLine(truncate(input.title, 200))}): ${why}; no separate page.`;
+  return {
+    text: truncate(`Also firing: ${input.rule.title} (${why})`, SLACK_FALLBACK_TEXT_MAX, slackLine),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, SLACK_SECTION_TEXT_MAX) } }],
+  };
+}

@@ -37,8 +37,10 @@ import type { Budget } from './budget';
 import { sendOnce, type ClaimDeps, type ClaimedSendResult } from './delivery-claim';
 import { EMAIL_SEND, publishEmail } from './deliver-email';
 import {
+  currentRoot,
   deliverSlack,
   refreshRoot,
+  SLACK_SEND,
   syncRoot,
   type SlackDeliveryDeps,
   type SlackDeliveryResult,
@@ -63,7 +65,8 @@ import { noProbe, type Probe } from './ports';
 import { publishPending, type IncidentEventPublisher } from './publish-incident-event';
 import { renderPage } from './render';
 import { decodeSnapshot, pageEmail, rootAlert, type RootSnapshot } from './root-view';
-import { renderUpdate, type UpdateChange } from '../../templates/slack-update';
+import { renderRelatedLine, renderUpdate, type UpdateChange } from '../../templates/slack-update';
+import { relationOf } from './relate';
 import type { SlackMessage } from '../../templates/slack-alert';
 import type { SlackApi } from './slack-api';
 import { testAlertGate, type TestAlertLimiter } from './test-alert-limit';
@@ -100,6 +103,8 @@ export interface ProcessedEvent {
   published: boolean;
   /** How this invocation's reading of the users ended. */
   enrichment: 'not-run' | 'known' | 'complete' | 'partial' | 'continues';
+  /** The incident whose thread this one is folded into (relate.ts), if any. */
+  relatedTo?: string;
   /** Set when reading is left: defer the event by this much so another invocation goes on. */
   continueAfterMs?: number;
 }
@@ -142,7 +147,7 @@ export async function processEvent(
     probe,
   });
   const incident = decided.incidentId ? decided.incidents.get(decided.incidentId) : undefined;
-  const plan = planDeliveries({
+  const planned = planDeliveries({
     state: alert.state,
     change: decided.change,
     rule,
@@ -164,6 +169,7 @@ export async function processEvent(
     deps.logger.info('rule silenced: recorded, not sent', { ruleId: rule.id, until: silence.until });
 
   const message = await buildStage(ctx, incident, decided);
+  const plan = await relateStage(ctx, { incident, plan: planned, decided, message }, result);
   const delivered = await deliverStage(ctx, { incident, plan, decided, message }, result);
   await probe('recorded', { incidentId: incident.id });
   await recordStage(ctx, { incident, decided, delivered }, result);
@@ -326,6 +332,60 @@ function updateChange(change: IncidentChange): UpdateChange {
     default:
       return 'attached';
   }
+}
+
+// ---- relate -------------------------------------------------------------------------------
+
+/**
+ * One thread per problem (relate.ts): an incident inhibited by, or linked to, another rule's
+ * open incident sends nothing of its own; its opening becomes one line in that thread (claimed
+ * in the other incident's delivery log, once per folded incident).
+ */
+async function relateStage(
+  ctx: Context,
+  input: { incident: Incident; plan: DeliveryPlan; decided: Applied; message: Message },
+  result: ProcessedEvent,
+): Promise<DeliveryPlan> {
+  const { deps, rule, alert } = ctx;
+  const { incident, plan, decided, message } = input;
+  if (!plan.slack && !plan.email) return plan;
+  const relation = await relationOf(
+    {
+      incident,
+      rule,
+      firstLook: async () => (await message.page()).snapshot.enrichment,
+    },
+    { ruleSet: deps.ruleSet, store: deps.store, claims: ctx.claims, budget: ctx.budget, logger: deps.logger },
+  );
+  if (relation.kind === 'none') return plan;
+  result.relatedTo = relation.incidentId;
+  const opening = decided.change === 'opened' || decided.change === 'opened-resolved' || decided.change === 'reopened';
+  if (opening) {
+    const root = await currentRoot(relation.incidentId, { deliveries: deps.store.deliveries });
+    if (root) {
+      const line = renderRelatedLine({
+        kind: relation.kind,
+        rule: { id: rule.id, title: rule.title, severity: rule.severity },
+        source: alert.kind,
+        title: alert.title,
+        test: alert.kind === 'test',
+      });
+      await sendOnce(
+        ctx.claims,
+        {
+          incidentId: relation.incidentId,
+          key: { eventKey: incident.id, channel: 'slack-related' },
+          bound: SLACK_SEND,
+          budget: ctx.budget,
+        },
+        async ({ budget }) => {
+          const res = await deps.slack.post({ channel: root.channel, threadTs: root.ts, ...line }, { budget });
+          return { ts: res.ts };
+        },
+      ).catch(failureIn(ctx)('slack', 'Slack line for a related incident'));
+    }
+  }
+  return { ...plan, slack: undefined, email: false };
 }
 
 // ---- deliver ------------------------------------------------------------------------------

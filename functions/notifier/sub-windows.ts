@@ -35,10 +35,15 @@ export function subWindowCount(startMs: number, endMs: number, sliceMs = SUB_WIN
   return Math.min(MAX_SUB_WINDOWS, Math.max(1, Math.ceil(span / Math.max(1_000, sliceMs))));
 }
 
-/** Sub-window `index` of `count` over [startMs, endMs), newest first; boundaries on whole ms. */
+/**
+ * Sub-window `index` of `count` over [startMs, endMs), newest first. Inner boundaries fall on
+ * whole seconds: the SDK may send StartTime/EndTime as whole epoch seconds, and a boundary it
+ * rounds would leave a gap (or an overlap) between two sub-windows.
+ */
 export function subWindow(startMs: number, endMs: number, count: number, index: number): SubWindow {
   const span = endMs - startMs;
-  const from = (k: number) => startMs + Math.round((span * k) / count);
+  const from = (k: number) =>
+    k === 0 ? startMs : Math.min(endMs, Math.max(startMs, Math.round((startMs + (span * k) / count) / 1000) * 1000));
   const k = count - 1 - index;
   return {
     index,

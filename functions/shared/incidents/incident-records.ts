@@ -128,6 +128,9 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
 
     setSlackRoot: (id, slack) => update(id, (current) => (current.slack ? undefined : { ...current, slack })),
 
+    setRelation: (id, relatedTo) =>
+      update(id, (current) => (current.relatedTo ? undefined : { ...current, relatedTo })),
+
     async listStartedBetween(start, end) {
       const incidents: Incident[] = [];
       for (const day of utcDays(start, end)) {

@@ -63,6 +63,8 @@ export interface IncidentRecords {
   updateImpact(id: string, impact: Impact, users: readonly string[]): Promise<Incident | undefined>;
   markPaged(id: string, at: Date): Promise<Incident | undefined>;
   setSlackRoot(id: string, slack: NonNullable<Incident['slack']>): Promise<Incident | undefined>;
+  /** Records where the incident was folded (first write wins; see the notifier's relate.ts). */
+  setRelation(id: string, relation: NonNullable<Incident['relatedTo']>): Promise<Incident | undefined>;
   /** Incidents whose first event falls in [start, end), day by day from the `byDay` index. */
   listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
 }
