@@ -55,7 +55,7 @@ describe('loadRuleSet', () => {
       threshold: 0,
       comparison: 'GreaterThanThreshold',
     });
-    expect(slow.enrichment.timeBudgetMs).toBe(4000);
+    expect(slow.enrichment).toMatchObject({ timeBudgetMs: 20_000, emailWaitMs: 2_000, firstLookMs: 600 });
   });
 
   it('defaults datapointsToAlarm to evaluationPeriods', () => {

@@ -25,13 +25,7 @@ const NAMES_SHOWN = 5;
 const USERNAME_MAX = 60;
 
 export type UpdateChange =
-  | 'attached'
-  | 'reopened'
-  | 'resolved'
-  | 'still-open'
-  | 'noted'
-  | 'opened'
-  | 'opened-resolved';
+  'attached' | 'reopened' | 'resolved' | 'still-open' | 'noted' | 'opened' | 'opened-resolved';
 
 export interface UpdateInput {
   alert: PageAlert;
@@ -79,7 +73,9 @@ function changeLine(input: UpdateInput): string {
     case 'opened-resolved':
       return `${test}:white_check_mark: *RESOLVED* ${resolvedWhen(input)} (${source} cleared)`;
     case 'still-open': {
-      const others = input.incident.activeSources.filter((s) => s !== input.alert.kind).map((s) => SOURCE[s as PageAlert['kind']] ?? s);
+      const others = input.incident.activeSources
+        .filter((s) => s !== input.alert.kind)
+        .map((s) => SOURCE[s as PageAlert['kind']] ?? s);
       return `${test}:large_yellow_circle: ${source} cleared; still open while ${others.join(' and ') || 'another source'} fires`;
     }
     case 'noted':
@@ -97,14 +93,16 @@ function changeLine(input: UpdateInput): string {
 
 function plainChange(input: UpdateInput): string {
   const source = SOURCE[input.alert.kind];
-  if (input.change === 'resolved' || input.change === 'opened-resolved') return `RESOLVED ${resolvedWhen(input)}`;
+  if (input.change === 'resolved' || input.change === 'opened-resolved')
+    return `RESOLVED ${resolvedWhen(input)}`;
   if (input.change === 'noted') return `NO DATA from the ${source}`;
   if (input.change === 'still-open') return `${source} cleared; incident still open`;
   return `${source}: ${input.alert.title}`;
 }
 
 function resolvedWhen(input: UpdateInput): string {
-  const end = input.incident.resolvedAt ?? input.alert.window.end?.toISOString() ?? input.alert.changedAt.toISOString();
+  const end =
+    input.incident.resolvedAt ?? input.alert.window.end?.toISOString() ?? input.alert.changedAt.toISOString();
   const lasted = Date.parse(end) - Date.parse(input.incident.firstFiredAt);
   return `at ${formatUtc(new Date(end))} after ${formatDuration(Math.max(0, lasted))}`;
 }
@@ -145,6 +143,8 @@ export function renderRelatedLine(input: {
   const text = `${input.test ? '*[TEST]* ' : ''}:link: Also firing: *${slackLine(input.rule.title)}* (${input.rule.severity}, ${SOURCE[input.source]}: ${slackLine(truncate(input.title, 200))}): ${why}; no separate page.`;
   return {
     text: truncate(`Also firing: ${input.rule.title} (${why})`, SLACK_FALLBACK_TEXT_MAX, slackLine),
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, SLACK_SECTION_TEXT_MAX) } }],
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncateMrkdwn(text, SLACK_SECTION_TEXT_MAX) } },
+    ],
   };
 }

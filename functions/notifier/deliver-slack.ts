@@ -142,7 +142,10 @@ export async function deliverSlack(
     deps.claims,
     { incidentId: incident.id, key: deliveryKeys.reply(eventId), bound: SLACK_SEND, budget: deps.budget },
     async ({ budget }) => {
-      const res = await deps.slack.post({ channel: root.channel, threadTs: root.ts, ...(await input.reply()) }, { budget });
+      const res = await deps.slack.post(
+        { channel: root.channel, threadTs: root.ts, ...(await input.reply()) },
+        { budget },
+      );
       return { ts: res.ts };
     },
   );
@@ -376,6 +379,28 @@ export async function refreshRoot(
     return { outcome: 'updated', newUsers };
   }
   return { outcome: 'kept', newUsers: [] };
+}
+
+/**
+ * Marks the root as showing less than it should (its snapshot revision bumped), so the next
+ * `syncRoot` renders it again from the incident: used when something the root derives from the
+ * incident changed without a new span version (the severity decided from the impact).
+ */
+export async function touchRoot(
+  incidentId: string,
+  deps: Pick<SlackDeliveryDeps, 'deliveries'>,
+): Promise<boolean> {
+  const record = await rootRecord(incidentId, deps);
+  if (!record) return false;
+  const rev = record.snapshotRev ?? '0';
+  // A failed condition means another writer bumped the revision first: the root is marked all the same.
+  await deps.deliveries.annotate(
+    incidentId,
+    rootKey,
+    { snapshotRev: String(Number(rev) + 1) },
+    (latest) => (latest.detail?.['snapshotRev'] ?? '0') === rev,
+  );
+  return true;
 }
 
 /** The part of an incident the root shows: an attach that changes none of it rewrites nothing. */

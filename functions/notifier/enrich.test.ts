@@ -225,7 +225,7 @@ describe('enrichment when X-Ray answers badly', () => {
 
   it('reads "users unknown" when every summary X-Ray returned is unusable', async () => {
     mock.reset();
-    mock.onAnyCommand().resolves({ TraceSummaries: [{ Id: 42 }, 'junk', null] as never, $metadata: {} });
+    mock.onAnyCommand().resolves({ TraceSummaries: [{ Id: 42 }, 'junk', null], $metadata: {} } as never);
     const result = await enrich({ alert, rule: rule() }, { ...deps(), xray: client(), now: flowingClock() });
     expect(result.status).toBe('failed');
     expect(result.reason).toMatch(/no usable trace summaries/);

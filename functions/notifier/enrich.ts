@@ -100,7 +100,8 @@ export function startEnrichment(input: EnrichInput, deps: EnrichDeps): Enrichmen
     ? loadState(input.resume, { maxUsers: deps.maxUsers, exampleTraces: settings.exampleTraces })
     : undefined;
   const query = loaded?.query ?? buildQuery(input.alert, input.rule, deps.now());
-  const agg = loaded?.agg ?? createAggregation({ maxUsers: deps.maxUsers, exampleTraces: settings.exampleTraces });
+  const agg =
+    loaded?.agg ?? createAggregation({ maxUsers: deps.maxUsers, exampleTraces: settings.exampleTraces });
   const sketch = loaded?.hll ?? emptySketch();
   const folded = loaded?.folded ?? false;
   const startMs = query.startTime.getTime();
@@ -174,8 +175,10 @@ export function startEnrichment(input: EnrichInput, deps: EnrichDeps): Enrichmen
         const summaries = Array.isArray(page.TraceSummaries) ? page.TraceSummaries : [];
         if (page.TraceSummaries !== undefined && !Array.isArray(page.TraceSummaries)) agg.malformed++;
         addSummaries(agg, summaries, window.countFromMs);
-        cursor.tracesProcessed += typeof page.TracesProcessedCount === 'number' ? page.TracesProcessedCount : 0;
-        const token = typeof page.NextToken === 'string' && page.NextToken !== '' ? page.NextToken : undefined;
+        cursor.tracesProcessed +=
+          typeof page.TracesProcessedCount === 'number' ? page.TracesProcessedCount : 0;
+        const token =
+          typeof page.NextToken === 'string' && page.NextToken !== '' ? page.NextToken : undefined;
         if (token !== undefined) cursor.open.push({ index: slice.index, token });
         signalFirst();
         const now = snapshot();
@@ -186,7 +189,9 @@ export function startEnrichment(input: EnrichInput, deps: EnrichDeps): Enrichmen
         if (isThrottlingAwsError(thrown)) {
           cursor.throttled++;
           rate.throttled();
-          deps.logger.info('GetTraceSummaries throttled; slowing down', { requestsPerSecond: rate.current() });
+          deps.logger.info('GetTraceSummaries throttled; slowing down', {
+            requestsPerSecond: rate.current(),
+          });
           continue;
         }
         error = `X-Ray GetTraceSummaries failed: ${describeError(thrown)}`;
@@ -224,8 +229,7 @@ export function startEnrichment(input: EnrichInput, deps: EnrichDeps): Enrichmen
     finished,
     current: snapshot,
     onProgress: (listener) => void listeners.push(listener),
-    state: () =>
-      end === undefined ? saveState(agg, query, cursor, { hll: sketch, folded }) : undefined,
+    state: () => (end === undefined ? saveState(agg, query, cursor, { hll: sketch, folded }) : undefined),
   };
 }
 
@@ -265,12 +269,15 @@ function toEnrichment(
   const read = run.end === 'complete' ? cursor.slices : Math.max(0, Math.min(cursor.slices, slicesRead));
   const base = totals(agg);
   const folded = run.folded || agg.distinctUsersCapped;
-  const distinctUsers = folded ? Math.max(base.distinctUsers, sketchedDistinct(run.sketch, agg)) : base.distinctUsers;
+  const distinctUsers = folded
+    ? Math.max(base.distinctUsers, sketchedDistinct(run.sketch, agg))
+    : base.distinctUsers;
   const nothingUsable = base.totalTraces === 0 && agg.malformed > 0;
   const status: Enrichment['status'] =
     run.end === 'complete' && !nothingUsable
       ? 'complete'
-      : (run.end === 'error' && cursor.pages === 0) || nothingUsable
+      : // An X-Ray error before any trace was read leaves nothing to show: users unknown.
+        (run.end === 'error' && (cursor.pages === 0 || base.totalTraces === 0)) || nothingUsable
         ? 'failed'
         : 'partial';
   const result: Enrichment = {
@@ -307,7 +314,10 @@ function reasonFor(
   if (status === 'complete') return undefined;
   if (agg.malformed > 0 && agg.totalTraces === 0)
     return `X-Ray returned no usable trace summaries (${agg.malformed} malformed)`;
-  if (run.error !== undefined) return cursor.pages === 0 ? run.error : `${run.error} (after ${plural(cursor.pages, 'page')})`;
+  if (run.error !== undefined)
+    return cursor.pages === 0 || agg.totalTraces === 0
+      ? run.error
+      : `${run.error} (after ${plural(cursor.pages, 'page')})`;
   if (run.end === 'max-traces')
     return `stopped at maxTraces: ${agg.totalTraces.toLocaleString('en-US')} traces read`;
   const throttled = cursor.throttled > 0 ? `, X-Ray throttled ${plural(cursor.throttled, 'call')}` : '';

@@ -28,7 +28,7 @@
  * event instead of using up Lambda's retries), else PermanentError (dead-lettered).
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { Rule, RuleSet } from '../../rules/schema';
+import type { Rule, RuleSet, Severity } from '../../rules/schema';
 import type { Incident } from '../shared/incidents/model';
 import type { Applied, IncidentStore } from '../shared/incidents/store';
 import type { IncidentMeta, RuleKey } from '../shared/incidents/types';
@@ -42,6 +42,7 @@ import {
   refreshRoot,
   SLACK_SEND,
   syncRoot,
+  touchRoot,
   type SlackDeliveryDeps,
   type SlackDeliveryResult,
 } from './deliver-slack';
@@ -50,6 +51,7 @@ import { CONTINUE_AFTER_MS, enrichEvent, enrichmentNow, type EventEnrichment } f
 import type { Enrichment } from './enrichment';
 import { PermanentError, RetryableError } from './errors';
 import { impactOf, usernamesOf } from './impact';
+import { decideSeverity } from './impact-severity';
 import { decideIncident } from './incident-transition';
 import { matchRule } from './match';
 import { parseEvent } from './parse';
@@ -105,6 +107,8 @@ export interface ProcessedEvent {
   enrichment: 'not-run' | 'known' | 'complete' | 'partial' | 'continues';
   /** The incident whose thread this one is folded into (relate.ts), if any. */
   relatedTo?: string;
+  /** The severity decided from the impact (`rule.impact`), when the rule has one. */
+  severity?: Severity;
   /** Set when reading is left: defer the event by this much so another invocation goes on. */
   continueAfterMs?: number;
 }
@@ -260,6 +264,12 @@ interface Message {
   started(): EventEnrichment | undefined;
   /** Whether this event's impact is still to be recorded (a duplicate's is not). */
   impactDue: boolean;
+  /**
+   * The severity decided from the impact (`rule.impact`), deciding it after at most
+   * `emailWaitMs` of reading if nobody has; `decidedNow` when this call recorded it.
+   * Undefined for a rule without `impact`.
+   */
+  severity(incident: Incident): Promise<{ severity: Severity; decidedNow: boolean } | undefined>;
 }
 
 async function buildStage(ctx: Context, incident: Incident, decided: Applied): Promise<Message> {
@@ -287,8 +297,28 @@ async function buildStage(ctx: Context, incident: Incident, decided: Applied): P
   const render = (e: Enrichment) =>
     renderPage(alert, rule, e, { now: deps.now(), samplingRate: deps.samplingRate }).slack;
   let page: Promise<{ snapshot: RootSnapshot; slack: SlackMessage }> | undefined;
+  let severity: Promise<{ severity: Severity; decidedNow: boolean } | undefined> | undefined;
   return {
     impactDue: needsImpact && marker?.status !== 'sent',
+    severity: (current) =>
+      (severity ??= (async () => {
+        if (!rule.impact) return undefined;
+        const known = (await deps.store.incidents.get(current.id)) ?? current;
+        if (known.decidedSeverity) return { severity: known.decidedSeverity, decidedNow: false };
+        const decision = decideSeverity(rule, await waitFor(startedAt + rule.enrichment.emailWaitMs));
+        const recorded = await deps.store.incidents.setDecidedSeverity(current.id, {
+          severity: decision.severity,
+          reason: decision.reason ?? decision.severity,
+        });
+        const latest = recorded ?? (await deps.store.incidents.get(current.id));
+        const final = latest?.decidedSeverity ?? decision.severity;
+        deps.logger.info('severity decided from the impact', {
+          incidentId: current.id,
+          severity: final,
+          reason: latest?.severityReason ?? decision.reason,
+        });
+        return { severity: final, decidedNow: latest?.severityReason === decision.reason };
+      })()),
     started: () => settled,
     page: () =>
       (page ??= (async () => {
@@ -317,6 +347,10 @@ async function buildStage(ctx: Context, incident: Incident, decided: Applied): P
       });
     },
   };
+}
+
+function firingLike(alert: Alert): boolean {
+  return alert.state === 'firing' || alert.state === 'updated';
 }
 
 function updateChange(change: IncidentChange): UpdateChange {
@@ -359,7 +393,8 @@ async function relateStage(
   );
   if (relation.kind === 'none') return plan;
   result.relatedTo = relation.incidentId;
-  const opening = decided.change === 'opened' || decided.change === 'opened-resolved' || decided.change === 'reopened';
+  const opening =
+    decided.change === 'opened' || decided.change === 'opened-resolved' || decided.change === 'reopened';
   if (opening) {
     const root = await currentRoot(relation.incidentId, { deliveries: deps.store.deliveries });
     if (root) {
@@ -379,7 +414,10 @@ async function relateStage(
           budget: ctx.budget,
         },
         async ({ budget }) => {
-          const res = await deps.slack.post({ channel: root.channel, threadTs: root.ts, ...line }, { budget });
+          const res = await deps.slack.post(
+            { channel: root.channel, threadTs: root.ts, ...line },
+            { budget },
+          );
           return { ts: res.ts };
         },
       ).catch(failureIn(ctx)('slack', 'Slack line for a related incident'));
@@ -405,6 +443,13 @@ async function deliverStage(
   const slackDeps = slackDepsOf(ctx);
   const fail = failureIn(ctx);
 
+  // Severity from impact: decided once per incident, after at most emailWaitMs of reading; the
+  // page email goes only if it still pages. The root shows the decision once it is made.
+  const deciding = firingLike(alert)
+    ? message.severity(incident).catch(fail('record', 'deciding the severity'))
+    : undefined;
+  const paging = async () => ((await deciding)?.severity ?? 'page') === 'page';
+
   // The email never waits for Slack: both run at once, and either may fail alone.
   const [slack, email] = await Promise.all([
     plan.slack
@@ -424,23 +469,32 @@ async function deliverStage(
         ).catch(fail('slack', 'Slack delivery'))
       : undefined,
     plan.email
-      ? sendOnce(
-          ctx.claims,
-          { incidentId: incident.id, key: deliveryKeys.pageEmail, bound: EMAIL_SEND, budget },
-          async ({ budget: sendBudget }) => {
-            const page = await message.emailPage();
-            const latest = (await deps.store.incidents.get(incident.id)) ?? incident;
-            const email = pageEmail(page.snapshot, latest, rule, {
-              now: deps.now(),
-              samplingRate: deps.samplingRate,
-            });
-            return publishEmail(deps.sns, deps.onCallTopicArn, email, sendBudget.remainingMs());
-          },
-        ).catch(fail('email', 'email delivery'))
+      ? (async () => {
+          if (!(await paging())) return 'downgraded' as const;
+          return sendOnce(
+            ctx.claims,
+            { incidentId: incident.id, key: deliveryKeys.pageEmail, bound: EMAIL_SEND, budget },
+            async ({ budget: sendBudget }) => {
+              const page = await message.emailPage();
+              const latest = (await deps.store.incidents.get(incident.id)) ?? incident;
+              const email = pageEmail(page.snapshot, latest, rule, {
+                now: deps.now(),
+                samplingRate: deps.samplingRate,
+              });
+              return publishEmail(deps.sns, deps.onCallTopicArn, email, sendBudget.remainingMs());
+            },
+          );
+        })().catch(fail('email', 'email delivery'))
       : undefined,
   ]);
   result.slack = slack?.sent ?? [];
-  if (plan.email) result.email = email ?? 'failed';
+  if (plan.email) result.email = email === 'downgraded' ? 'not-planned' : (email ?? 'failed');
+  const decision = await deciding;
+  if (decision) result.severity = decision.severity;
+  // The root was posted before the decision (or raced it): render it again from the incident.
+  if (decision?.decidedNow && decided.firstProcessing && !ctx.silence) {
+    await touchRoot(incident.id, slackDeps).catch(fail('slack', 'Slack root update'));
+  }
 
   // Every incident this event changed (and its own) shows its current state in its root.
   // A first processing that changed nothing has nothing to show; a replay re-checks (it may
@@ -453,7 +507,7 @@ async function deliverStage(
       if (outcome === 'updated') result.rootsUpdated += 1;
     }
   }
-  return { slack, email };
+  return { slack, email: email === 'downgraded' ? undefined : email };
 }
 
 function slackDepsOf(ctx: Context): SlackDeliveryDeps {
@@ -519,7 +573,8 @@ async function completeStage(
   if (!e) return;
   if (e.kind === 'known') {
     result.enrichment = 'known';
-    if (e.done && message.impactDue) await recordImpact(ctx, incident, e.enrichment, true).catch(fail('record', 'recording impact'));
+    if (e.done && message.impactDue)
+      await recordImpact(ctx, incident, e.enrichment, true).catch(fail('record', 'recording impact'));
     return;
   }
   const showing = !ctx.silence;
@@ -527,8 +582,15 @@ async function completeStage(
   if (showing) {
     e.run.onProgress((now) => {
       editing = editing
-        .then(() => refreshRoot({ incidentId: incident.id, eventId: alert.eventId, rule, enrichment: now, final: false }, slackDeps))
-        .catch((error: unknown) => deps.logger.warn('progress edit of the root failed; the final one follows', { error }));
+        .then(() =>
+          refreshRoot(
+            { incidentId: incident.id, eventId: alert.eventId, rule, enrichment: now, final: false },
+            slackDeps,
+          ),
+        )
+        .catch((error: unknown) =>
+          deps.logger.warn('progress edit of the root failed; the final one follows', { error }),
+        );
     });
   }
   const finished = await e.finish().catch(fail('record', 'saving the enrichment'));
@@ -540,8 +602,14 @@ async function completeStage(
       slackDeps,
     ).catch(fail('slack', 'Slack root update'));
   }
-  await recordImpact(ctx, incident, finished.enrichment, !finished.continues).catch(fail('record', 'recording impact'));
-  result.enrichment = finished.continues ? 'continues' : finished.enrichment.status === 'complete' ? 'complete' : 'partial';
+  await recordImpact(ctx, incident, finished.enrichment, !finished.continues).catch(
+    fail('record', 'recording impact'),
+  );
+  result.enrichment = finished.continues
+    ? 'continues'
+    : finished.enrichment.status === 'complete'
+      ? 'complete'
+      : 'partial';
   if (finished.continues) result.continueAfterMs = CONTINUE_AFTER_MS;
 }
 
@@ -566,7 +634,9 @@ async function shownInThread(
   const snapshot = record?.detail?.['snapshot'];
   if (!snapshot) return { named: new Set(), rootCause: undefined };
   const decoded = decodeSnapshot(snapshot);
-  const cause = decoded.alert.rootCauseService;
+  // What the root shows as the root cause: the Insight's, else the traces' most frequent one.
+  const traced = decoded.enrichment.rootCauses[0];
+  const cause = decoded.alert.rootCauseService ?? (traced && { name: traced.service, type: traced.type });
   return {
     named: new Set(decoded.enrichment.users.map((u) => u.username)),
     rootCause: cause ? (cause.type ? `${cause.name} (${cause.type})` : cause.name) : undefined,

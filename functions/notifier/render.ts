@@ -18,8 +18,15 @@ export function renderPage(
   alert: Alert,
   rule: Rule,
   enrichment: Enrichment,
-  options: { now: Date; samplingRate?: number | undefined },
+  options: { now: Date; samplingRate?: number | undefined; severity?: PageInput['severity'] },
 ): RenderedPage {
-  const input: PageInput = { alert, rule, enrichment, now: options.now, samplingRate: options.samplingRate };
+  const input: PageInput = {
+    alert,
+    rule,
+    enrichment,
+    now: options.now,
+    samplingRate: options.samplingRate,
+    severity: options.severity,
+  };
   return { slack: renderSlackAlert(input), email: renderEmailAlert(input) };
 }

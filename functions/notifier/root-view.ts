@@ -20,7 +20,15 @@ export interface RootSnapshot {
   enrichment: Enrichment;
 }
 
-export type RootIncident = Pick<Incident, 'state' | 'firstFiredAt' | 'resolvedAt'>;
+export type RootIncident = Pick<Incident, 'state' | 'firstFiredAt' | 'resolvedAt'> &
+  Partial<Pick<Incident, 'decidedSeverity' | 'severityReason'>>;
+
+/** The severity decided from the impact, as the page shows it (impact-severity.ts). */
+function decided(incident: RootIncident) {
+  return incident.decidedSeverity && incident.severityReason
+    ? { severity: incident.decidedSeverity, reason: incident.severityReason }
+    : undefined;
+}
 
 /** The alert as the root shows it: resolved with the incident's whole span, or firing. */
 export function rootAlert(alert: Alert, incident: RootIncident): Alert {
@@ -40,7 +48,10 @@ export function renderRoot(
   rule: Rule,
   options: { now: Date; samplingRate?: number | undefined },
 ): SlackMessage {
-  return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, options).slack;
+  return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, {
+    ...options,
+    severity: decided(incident),
+  }).slack;
 }
 
 /** The page email (one per incident, its first page): FIRING, or RESOLVED if already over. */
@@ -50,7 +61,10 @@ export function pageEmail(
   rule: Rule,
   options: { now: Date; samplingRate?: number | undefined },
 ): RenderedPage['email'] {
-  return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, options).email;
+  return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, {
+    ...options,
+    severity: decided(incident),
+  }).email;
 }
 
 const DATE_KEYS = new Set([

@@ -28,5 +28,7 @@ export default defineRule({
   enrichment: { topUsers: 20 },
   // The info rule over the same shoppers' traces speaks of the same fault: one thread.
   inhibits: ['registered-users'],
+  // Wake someone for three shoppers or more; fewer is a ticket in the same channel.
+  impact: { pageWhen: { registeredUsersAtLeast: 3 }, otherwise: 'ticket' },
   owner: 'shop-team',
 });

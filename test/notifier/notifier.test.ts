@@ -449,29 +449,32 @@ describe('notifier against the local stand-ins', () => {
     expect(s.emails()[0]!.subject).toMatch(/users unknown$/);
   });
 
-  it('posts the rest of a partial user list in the thread after the page', async () => {
+  it('reads the rest of a partial user list in later invocations and completes the root in place', async () => {
     const s = await scenario({
       rule: { enrichment: { ...shippedRuleSet.rules[3]!.enrichment, maxPages: 1 } },
     });
     h.xray.setPageSize(2);
     seedFaults(['u1', 'u2', 'u3', 'u4'], T);
-    const result = processed(
-      await handleEvent(
-        alarmEvent({ id: 'more-1', at: T, from: 'OK', to: 'ALARM' }),
-        lambdaContext(),
-        s.deps,
-      ),
-    );
+    const event = alarmEvent({ id: 'more-1', at: T, from: 'OK', to: 'ALARM' });
+    const first = await handleEvent(structuredClone(event), lambdaContext(), s.deps);
+    // One page per invocation: the rest is left to the deferral queue.
+    expect(first).toMatchObject({ kind: 'deferred', reason: expect.stringMatching(/enrichment continues/) });
+    const partialRoot = s.roots()[0]!;
+    expect(blockText(partialRoot)).toContain('FIRING');
+    expect(s.emails()).toHaveLength(1);
 
-    expect(result.followUp).toBe('posted');
-    const [root, followUp, ...rest] = s.thread(s.roots()[0]!.ts);
-    expect(rest).toEqual([]);
-    expect(blockText(root!)).toContain('Partial (page cap reached');
-    const listed = ['u1', 'u2', 'u3', 'u4'].filter((u) => blockText(root!).includes(`• ${u} `));
-    const followed = ['u1', 'u2', 'u3', 'u4'].filter((u) => blockText(followUp!).includes(`• ${u} `));
-    expect(listed).toHaveLength(2);
-    expect(followed).toHaveLength(2);
-    expect(new Set([...listed, ...followed]).size).toBe(4);
+    // The continuations: what the deferral queue hands back, until reading is done.
+    let last: HandleResult = first;
+    for (let i = 0; i < 200 && last.kind === 'deferred'; i++) {
+      last = await handleEvent(structuredClone(event), lambdaContext(), s.deps);
+    }
+    expect(processed(last).enrichment).toBe('complete');
+    const [root, ...replies] = s.thread(s.roots()[0]!.ts);
+    expect(s.roots()).toHaveLength(1);
+    expect(replies).toEqual([]);
+    for (const u of ['u1', 'u2', 'u3', 'u4']) expect(blockText(root!)).toContain(`• ${u} `);
+    expect(blockText(root!)).not.toContain('still reading');
+    expect(s.emails()).toHaveLength(1);
     expect((await s.deps.store.findCurrent(RULE))?.users).toHaveLength(4);
   });
 

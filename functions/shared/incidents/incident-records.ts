@@ -128,6 +128,13 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
 
     setSlackRoot: (id, slack) => update(id, (current) => (current.slack ? undefined : { ...current, slack })),
 
+    setDecidedSeverity: (id, decision) =>
+      update(id, (current) =>
+        current.decidedSeverity
+          ? undefined
+          : { ...current, decidedSeverity: decision.severity, severityReason: decision.reason },
+      ),
+
     setRelation: (id, relatedTo) =>
       update(id, (current) => (current.relatedTo ? undefined : { ...current, relatedTo })),
 

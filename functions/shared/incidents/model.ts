@@ -93,6 +93,8 @@ export const incidentSchema = z.object({
    * the page says why ("ticket: 2 registered users < 3").
    */
   decidedSeverity: z.enum(['page', 'ticket', 'info']).optional(),
+  /** Why, as the page shows it: "paged: 14 registered users ≥ 3" (notifier impact-severity.ts). */
+  severityReason: z.string().optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

@@ -65,6 +65,11 @@ export interface IncidentRecords {
   setSlackRoot(id: string, slack: NonNullable<Incident['slack']>): Promise<Incident | undefined>;
   /** Records where the incident was folded (first write wins; see the notifier's relate.ts). */
   setRelation(id: string, relation: NonNullable<Incident['relatedTo']>): Promise<Incident | undefined>;
+  /** Records the severity decided from the impact (first write wins: a page is never withdrawn). */
+  setDecidedSeverity(
+    id: string,
+    decision: { severity: NonNullable<Incident['decidedSeverity']>; reason: string },
+  ): Promise<Incident | undefined>;
   /** Incidents whose first event falls in [start, end), day by day from the `byDay` index. */
   listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
 }
