@@ -1,19 +1,17 @@
 /**
- * CDK entry point (`npm run synth`, `npm run deploy`). The rule set is validated here with
- * the real clock, so a bad rule stops synth with every problem listed before anything
- * reaches AWS. cdk-nag's AwsSolutions and Serverless packs run as policy-validation plugins
+ * CDK entry point (`npm run synth`, `npm run deploy`). The rule set is validated by the
+ * UserImpactAlerting construct with the real clock, so a bad rule stops synth with every problem
+ * listed before anything reaches AWS. cdk-nag's AwsSolutions and Serverless packs run as policy-validation plugins
  * (infra/nag.ts): unacknowledged findings make synth fail.
  */
 import { App } from 'aws-cdk-lib';
 import { ruleSetDefinition } from '../rules';
-import { loadRuleSet } from '../rules/load';
 import { AlertingStack } from './alerting-stack';
 import { addNagPacks } from './nag';
 import { ALERTING_STACK_NAME } from './outputs';
 import { ShopStack } from './shop-stack';
 
 export function buildApp(app = new App()): { app: App; alerting: AlertingStack; shop: ShopStack } {
-  const ruleSet = loadRuleSet(ruleSetDefinition, { now: new Date() });
   // Real deploys get account/region from the CLI's credentials; offline synth uses placeholders.
   const env = {
     account: process.env.CDK_DEFAULT_ACCOUNT ?? '123456789012',
@@ -26,7 +24,7 @@ export function buildApp(app = new App()): { app: App; alerting: AlertingStack; 
   const concurrency = app.node.tryGetContext('notifierReservedConcurrency') as unknown;
   const alerting = new AlertingStack(app, ALERTING_STACK_NAME, {
     env,
-    ruleSet,
+    ruleSet: ruleSetDefinition,
     onCallEmails,
     opsEmails,
     testAlertSenders,

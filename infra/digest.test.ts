@@ -11,6 +11,7 @@ import { addNagPacks } from './nag';
 import { AlertsTable } from './constructs/alerts-table';
 import { Digest, digestEntry, digestScheduleExpression } from './constructs/digest';
 import { EncryptedTopic } from './constructs/encrypted-topic';
+import { RuleSetLayer } from './constructs/rule-set-layer';
 
 interface Statement {
   Action: string | string[];
@@ -161,7 +162,8 @@ describe('digest with other configs', () => {
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const topic = new EncryptedTopic(stack, 'Topic', { displayName: 'digest', key });
     const table = new AlertsTable(stack, 'Alerts');
-    new Digest(stack, 'Digest', { config, topic: topic.topic, table: table.table, key });
+    const ruleSetLayer = new RuleSetLayer(stack, 'RuleSet', { ruleSet: { ...ruleSet, digest: config } });
+    new Digest(stack, 'Digest', { config, ruleSetLayer, topic: topic.topic, table: table.table, key });
     return { app, stack };
   }
 

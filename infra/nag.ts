@@ -14,21 +14,12 @@
  */
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 
-export type NagPackName = 'AwsSolutions' | 'Serverless';
+// Acknowledging needs no cdk-nag: constructs import it from nag-acknowledge.ts, so a consumer's
+// app loads cdk-nag only if it runs the packs itself.
+export { acknowledgeNag, type NagPackName } from './nag-acknowledge';
 
 /** The packs `infra/app.ts` runs, in a function so tests run exactly the same ones. */
 export function addNagPacks(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-}
-
-/**
- * Acknowledges one finding of one pack on `scope` (and everything below it). `rule` is the
- * pack's rule name with the finding, as synth prints it without the pack prefix: `COG2`,
- * `IAM5[Resource::*]`, `LambdaDLQ`.
- */
-export function acknowledgeNag(scope: IConstruct, pack: NagPackName, rule: string, reason: string): void {
-  if (reason.trim().length < 20) throw new Error(`acknowledgement of ${pack}-${rule} needs a real reason`);
-  Validations.of(scope).acknowledge({ id: `${pack}::${pack}-${rule}`, reason });
 }

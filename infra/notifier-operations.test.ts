@@ -258,7 +258,7 @@ describe('the ops topic', () => {
 
   it('warns at synth when nobody is subscribed, and not when someone is', () => {
     const warning = Match.stringLikeRegexp('ops topic has no subscribers');
-    Annotations.fromStack(synth()).hasWarning('/UiaAlerting/NotifierOperations', warning);
+    Annotations.fromStack(synth()).hasWarning('/UiaAlerting/Default/NotifierOperations', warning);
     Annotations.fromStack(synth({ opsEmails: 'ops@example.com' })).hasNoWarning('*', warning);
   });
 

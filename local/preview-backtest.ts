@@ -6,7 +6,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { run } from '../cli/commands/backtest';
+import { depsFor, run } from '../cli/commands/backtest';
+import { repoRuleSource } from '../cli/repo-rules';
 import { shopDaySummaries, writeTraceFile } from '../cli/commands/backtest/test-support';
 import { noChromiumHint, screenshot } from './chromium-screenshot';
 
@@ -16,14 +17,10 @@ const pngPath = join(outDir, 'backtest-preview.png');
 
 await mkdir(outDir, { recursive: true });
 const traces = writeTraceFile(shopDaySummaries());
-const code = await run([
-  'registered-user-faults',
-  traces,
-  '--set',
-  'alarm.datapointsToAlarm=3',
-  '--html',
-  htmlPath,
-]);
+const code = await run(
+  ['registered-user-faults', traces, '--set', 'alarm.datapointsToAlarm=3', '--html', htmlPath],
+  depsFor(repoRuleSource),
+);
 if (code !== 0) process.exit(code);
 if (await screenshot(htmlPath, pngPath, '800,2000')) console.log(`wrote ${pngPath}`);
 else console.log(noChromiumHint(htmlPath, 'npm run preview:backtest'));

@@ -7,6 +7,7 @@ import { catalog } from './catalog';
 import { defineRuleSet } from './define';
 import { digest } from './digest';
 import { loadRuleSet } from './load';
+import { retention } from './retention';
 import { routing } from './routing';
 import { sampling } from './sampling';
 import { testAlerts } from './test-alerts';
@@ -19,6 +20,7 @@ export const ruleSetDefinition = defineRuleSet({
   sampling,
   accounts,
   testAlerts,
+  retention,
 });
 
 export const ruleSet = loadRuleSet(ruleSetDefinition);
@@ -26,4 +28,5 @@ export const ruleSet = loadRuleSet(ruleSetDefinition);
 export * from './schema';
 export * from './errors';
 export { loadRuleSet, checkRuleSet } from './load';
+export { REDELIVERY_DAYS, digestLookbackDays } from './retention-bounds';
 export { defineRule, defineRuleSet } from './define';

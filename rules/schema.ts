@@ -238,6 +238,28 @@ export const testAlertsSchema = z
   .strict();
 export type TestAlertsConfig = z.output<typeof testAlertsSchema>;
 
+/**
+ * How long the alerts table keeps what the notifier records, as DynamoDB TTLs (`expiresAt`).
+ * The full rule, item by item, is in functions/shared/incidents/retention.ts; the bounds
+ * `npm run rules -- check` enforces are in rules/retention-bounds.ts.
+ */
+export const retentionSchema = z
+  .object({
+    /**
+     * Days an incident and everything recorded about it (history, deliveries, the rule's ledger,
+     * event bindings) are kept after it resolved or was last written. An open incident, and what
+     * it still needs, never expires.
+     */
+    incidentDays: z.number().int().min(1).max(3_650).default(90),
+    /**
+     * Days an incident's usernames are kept after they were last recorded. The counts (affected
+     * users, requests) stay with the incident for `incidentDays`.
+     */
+    usernameDays: z.number().int().min(1).max(3_650).default(30),
+  })
+  .strict();
+export type Retention = z.output<typeof retentionSchema>;
+
 export const ruleSetSchema = z
   .object({
     /**
@@ -251,6 +273,7 @@ export const ruleSetSchema = z
     sampling: z.array(samplingRuleSchema).default([]),
     accounts: accountsSchema.default({ additionalEventSources: [] }),
     testAlerts: testAlertsSchema.default({ maxPerRulePerHour: 6 }),
+    retention: retentionSchema.default({ incidentDays: 90, usernameDays: 30 }),
   })
   .strict();
 

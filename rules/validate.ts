@@ -14,6 +14,7 @@ import {
   eventRuleName,
   groupName,
 } from './names';
+import { retentionIssues } from './retention-bounds';
 import type { AlarmSettings, Rule, RuleSet } from './schema';
 
 export interface ValidateOptions {
@@ -61,6 +62,8 @@ export function validateRuleSet(ruleSet: RuleSet, options: ValidateOptions = {})
   if (testChannel !== undefined && !channels.has(testChannel)) {
     setIssue('testAlerts.slackChannel', `Slack channel "${testChannel}" is not in routing.slackChannels`);
   }
+
+  issues.push(...retentionIssues(ruleSet));
 
   if (!isTimeZone(ruleSet.digest.timezone)) {
     setIssue('digest.timezone', `unknown IANA time zone "${ruleSet.digest.timezone}"`);

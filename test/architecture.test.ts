@@ -1,5 +1,5 @@
 /**
- * The arrows of ../shared/ARCHITECTURE.md, enforced: `rules/` and `templates/` do no I/O and
+ * The arrows of docs/architecture.md ("Folders"), enforced: `rules/` and `templates/` do no I/O and
  * import only what they may; `functions/` never reaches into `infra/` or `local/`; `infra/`
  * never depends on the local stand-ins. Test files and test-support may cross rooms.
  */

@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from './backtest';
+import { repoRuleSource } from '../repo-rules';
+import { depsFor, run as runWith } from './backtest';
+
+const run = (argv: string[]) => runWith(argv, depsFor(repoRuleSource));
 import type { BacktestReport } from './backtest/report';
 import {
   DAY_START_MS,

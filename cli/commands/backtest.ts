@@ -15,10 +15,10 @@
  */
 import type { XRayClient } from '@aws-sdk/client-xray';
 import { writeFile } from 'node:fs/promises';
-import { ruleSet as shippedRuleSet, ruleSetDefinition } from '../../rules';
 import { compileFilter } from '../../rules/filter';
 import { closest } from '../../rules/filter/suggest';
 import type { Rule, RuleSet, RuleSetInput } from '../../rules/schema';
+import type { RuleSource } from '../rule-source';
 import { parseBacktestArgs, USAGE, type BacktestArgs } from './backtest/args';
 import { editRule, hasEdits } from './backtest/edit';
 import { fetchLive, liveWindow, liveXRayClient, type LiveProgress, type LiveResult } from './backtest/live';
@@ -39,12 +39,14 @@ export interface BacktestDeps {
   progress?: LiveProgress;
 }
 
-const defaults = (): BacktestDeps => ({
-  definition: ruleSetDefinition,
-  ruleSet: shippedRuleSet,
-  now: () => new Date(),
-  xray: () => liveXRayClient(),
-});
+export function depsFor(source: RuleSource): BacktestDeps {
+  return {
+    definition: source.definition,
+    ruleSet: source.ruleSet(),
+    now: () => new Date(),
+    xray: () => liveXRayClient(),
+  };
+}
 
 /** A failure with a message for the user and the exit code that goes with it. */
 class Refusal extends Error {
@@ -56,7 +58,7 @@ class Refusal extends Error {
   }
 }
 
-export async function run(argv: string[], deps: BacktestDeps = defaults()): Promise<number> {
+export async function run(argv: string[], deps: BacktestDeps): Promise<number> {
   const args = parseBacktestArgs(argv);
   if ('error' in args) {
     console.error(`✗ ${args.error}\n${USAGE}`);

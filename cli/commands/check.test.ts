@@ -18,6 +18,37 @@ describe('rules check', () => {
     expect(text).toContain('slow-registered-users: Annotation.username CONTAINS "" AND');
     expect(text).toContain('Test alerts: #shop-alert-tests, at most 6 per rule per hour');
     expect(text).toContain("Event accounts: this deployment's");
+    expect(text).toContain(
+      'Retention: incidents 90 days after they resolve (open ones never expire), usernames 30 days after they were recorded',
+    );
+  });
+
+  it('refuses a retention that would lose what something still reads, saying what and why', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const out = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const broken: RuleSetInput = { ...ruleSetDefinition, retention: { incidentDays: 7, usernameDays: 10 } };
+    expect(await run([], { definition: broken, now })).toBe(1);
+    const text = err.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(text).toContain('✗ 3 problems');
+    expect(text).toContain(
+      'retention.incidentDays: 7 days is shorter than an event can come back (16 days: dead-letter retention 14, deferral 1, retries 1); a replayed event would page again',
+    );
+    expect(text).toContain('retention.usernameDays: 10 days outlives the incidents (incidentDays: 7)');
+    expect(text).toContain(
+      'retention.usernameDays: 10 days is shorter than the weekly digest reads back (15 days)',
+    );
+    expect(out).not.toHaveBeenCalled();
+
+    err.mockClear();
+    const malformed = {
+      ...ruleSetDefinition,
+      retention: { incidentDays: 0, usernameDays: '30', keepForever: true },
+    } as unknown as RuleSetInput;
+    expect(await run([], { definition: malformed, now })).toBe(1);
+    const shape = err.mock.calls.map((c) => String(c[0])).join('\n');
+    expect(shape).toMatch(/retention\.incidentDays.*>=\s*1|retention\.incidentDays.*too small/i);
+    expect(shape).toMatch(/retention\.usernameDays.*number/i);
+    expect(shape).toMatch(/keepForever/);
   });
 
   it('refuses a test channel missing from routing and a cross-account source listed twice or malformed', async () => {

@@ -2,11 +2,11 @@
  * `npm run rules -- check`: validates the rule set with today's clock and prints what it
  * would deploy (rules and their derived AWS names), or every problem with exit code 1.
  */
-import { ruleSetDefinition } from '../../rules';
 import { formatIssue } from '../../rules/errors';
 import { checkRuleSet } from '../../rules/load';
 import { namesFor } from '../../rules/names';
 import type { RuleSet, RuleSetInput } from '../../rules/schema';
+import type { RuleSource } from '../rule-source';
 import { renderTable } from '../table';
 
 export interface CheckDeps {
@@ -14,10 +14,11 @@ export interface CheckDeps {
   now: Date;
 }
 
-export async function run(
-  _argv: string[],
-  { definition, now }: CheckDeps = { definition: ruleSetDefinition, now: new Date() },
-): Promise<number> {
+export function depsFor(source: RuleSource): CheckDeps {
+  return { definition: source.definition, now: new Date() };
+}
+
+export async function run(_argv: string[], { definition, now }: CheckDeps): Promise<number> {
   const { ruleSet, issues } = checkRuleSet(definition, { now });
   if (!ruleSet) {
     console.error(`✗ ${issues.length} problem${issues.length === 1 ? '' : 's'} in the rule set:`);
@@ -73,6 +74,7 @@ export function describeRuleSet(ruleSet: RuleSet): string {
     `Digest: ${when} at ${String(d.hour).padStart(2, '0')}:00 ${d.timezone}, ${d.recipients.length} recipient(s), ${d.nameUsers ? 'names users' : 'counts only'}`,
     `Test alerts: ${ruleSet.testAlerts.slackChannel ? `#${ruleSet.testAlerts.slackChannel}` : 'no test channel'}, at most ${ruleSet.testAlerts.maxPerRulePerHour} per rule per hour`,
     `Event accounts: this deployment's${ruleSet.accounts.additionalEventSources.map((a) => `, ${a}`).join('')}`,
+    `Retention: incidents ${ruleSet.retention.incidentDays} days after they resolve (open ones never expire), usernames ${ruleSet.retention.usernameDays} days after they were recorded`,
   ].join('\n');
 }
 

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from './explain';
+import { repoRuleSource } from '../repo-rules';
+import { depsFor, run as runWith } from './explain';
+
+const run = (argv: string[]) => runWith(argv, depsFor(repoRuleSource));
 
 function capture() {
   const out = vi.spyOn(console, 'log').mockImplementation(() => {});
@@ -61,6 +64,6 @@ describe('rules explain', () => {
     expect(await run(['--expr', 'fault &&', 'users.yaml'])).toBe(2);
     expect(io.err()).toContain('did you mean: AND');
     expect(await run(['registered-users'])).toBe(2);
-    expect(io.err()).toContain('usage: npm run rules -- explain');
+    expect(io.err()).toContain('usage: rules explain');
   });
 });

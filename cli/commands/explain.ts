@@ -1,8 +1,9 @@
 /**
- * `npm run rules -- explain <rule-id> <fixture.yaml>[#<trace-name>]`: shows, clause by clause,
+ * `rules explain <rule-id> <fixture.yaml>[#<trace-name>]`: shows, clause by clause,
  * why a rule matches or not each trace of a fixture file (or just the named one), next to
  * what the fixture expects. `--expr '<filter expression>'` in place of the rule id explains an
- * expression that is not (yet) a rule. A fixture path is tried as given, then in rules/tests/.
+ * expression that is not (yet) a rule. A fixture path is tried as given, then in the tests
+ * directory beside the rule file.
  * Exit codes: 0 explained, 2 unknown rule / file / trace or an expression that does not parse.
  */
 import {
@@ -16,16 +17,23 @@ import {
   type RuleUnderTest,
 } from '../../rules/filter';
 import { closest } from '../../rules/filter/suggest';
-import { loadSuite, resolveFixture, shippedRules } from './fixtures';
+import type { RuleSource } from '../rule-source';
+import { loadSuite, resolveFixture, rulesUnderTest } from './fixtures';
 
 export interface ExplainDeps {
   rules: () => RuleUnderTest[];
+  /** Where a relative fixture path is looked up when it is not found as given. */
+  testsDir: string;
 }
 
-const USAGE =
-  "usage: npm run rules -- explain <rule-id | --expr '<expression>'> <fixture.yaml>[#<trace-name>]";
+export function depsFor(source: RuleSource): ExplainDeps {
+  const rules = rulesUnderTest(source.ruleSet());
+  return { rules: () => rules, testsDir: source.testsDir };
+}
 
-export async function run(argv: string[], deps: ExplainDeps = { rules: shippedRules }): Promise<number> {
+const USAGE = "usage: rules explain <rule-id | --expr '<expression>'> <fixture.yaml>[#<trace-name>]";
+
+export async function run(argv: string[], deps: ExplainDeps): Promise<number> {
   const args = [...argv];
   let expression: string;
   let label: string;
@@ -63,7 +71,7 @@ export async function run(argv: string[], deps: ExplainDeps = { rules: shippedRu
   }
 
   const [path, traceName] = splitTarget(args[0]!);
-  const file = resolveFixture(path);
+  const file = resolveFixture(path, deps.testsDir);
   if (file === undefined) {
     console.error(`✗ fixture file not found: ${path}`);
     return 2;

@@ -1,5 +1,5 @@
 /**
- * `npm run rules -- fire <rule-id> [--resolve] [--note TEXT] [--rule-route] [--email]`: puts a
+ * `rules fire <rule-id> [--resolve] [--note TEXT] [--rule-route] [--email]`: puts a
  * synthetic `Test Alert` event for one rule on the test-alert bus (`<prefix>-test-alerts`), so
  * the route (EventBridge rule → notifier → Slack thread and email) can be proven without breaking
  * anything. The page is marked TEST and the incident is kept apart from the rule's real ones;
@@ -17,7 +17,6 @@
  * Exit codes: 0 put, 1 EventBridge refused or could not be reached, 2 bad usage or unknown rule.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ruleSet as shippedRuleSet } from '../../rules';
 import { closest } from '../../rules/filter/suggest';
 import {
   projectEventSource,
@@ -26,11 +25,12 @@ import {
   testAlertSenderRoleName,
 } from '../../rules/names';
 import type { RuleSet } from '../../rules/schema';
+import type { RuleSource } from '../rule-source';
 
 /** The notifier's test-alert parser accepts notes up to this length. */
 export const MAX_NOTE_LENGTH = 2_000;
 
-const USAGE = 'usage: npm run rules -- fire <rule-id> [--resolve] [--note TEXT] [--rule-route] [--email]';
+const USAGE = 'usage: rules fire <rule-id> [--resolve] [--note TEXT] [--rule-route] [--email]';
 
 export interface FireDeps {
   ruleSet: RuleSet;
@@ -38,11 +38,9 @@ export interface FireDeps {
   now: () => Date;
 }
 
-const defaults: FireDeps = {
-  ruleSet: shippedRuleSet,
-  eventBridge: () => new EventBridgeClient({}),
-  now: () => new Date(),
-};
+export function depsFor(source: RuleSource): FireDeps {
+  return { ruleSet: source.ruleSet(), eventBridge: () => new EventBridgeClient({}), now: () => new Date() };
+}
 
 export interface FireArgs {
   ruleId: string;
@@ -80,7 +78,7 @@ export function parseFireArgs(argv: readonly string[]): FireArgs | { error: stri
     : { ruleId, state, note, ruleRoute, email };
 }
 
-export async function run(argv: string[], deps: FireDeps = defaults): Promise<number> {
+export async function run(argv: string[], deps: FireDeps): Promise<number> {
   const args = parseFireArgs(argv);
   if ('error' in args) {
     console.error(`✗ ${args.error}\n${USAGE}`);

@@ -1,18 +1,16 @@
 /**
- * File side of rule tests, shared by `test` and `explain`: finds `rules/tests/*.yaml`, reads
- * and validates them. The runner itself (rules/filter/rule-tests.ts) stays pure.
+ * File side of rule tests, shared by `test` and `explain`: finds the fixture files (`*.yaml` in
+ * the rule source's tests directory unless named), reads and validates them. The runner itself
+ * (rules/filter/rule-tests.ts) stays pure.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { ruleSet } from '../../rules';
 import { parseRuleTestSuite, type RuleTestSuite, type RuleUnderTest } from '../../rules/filter';
+import type { RuleSet } from '../../rules/schema';
 
-/** Where fixtures live; relative paths in `explain` are also looked up here. */
-export const FIXTURE_DIR = fileURLToPath(new URL('../../rules/tests/', import.meta.url));
-
-export function shippedRules(): RuleUnderTest[] {
+/** The rules as the fixtures test them: id and filter expression. */
+export function rulesUnderTest(ruleSet: RuleSet): RuleUnderTest[] {
   return ruleSet.rules.map((r) => ({ id: r.id, filterExpression: r.group.filterExpression }));
 }
 
@@ -28,8 +26,8 @@ export function fixtureFiles(paths: readonly string[]): string[] {
 }
 
 /** Resolves a fixture path as given, then inside the fixture directory. */
-export function resolveFixture(path: string): string | undefined {
-  for (const candidate of [resolve(path), join(FIXTURE_DIR, path)]) {
+export function resolveFixture(path: string, testsDir: string): string | undefined {
+  for (const candidate of [resolve(path), join(testsDir, path)]) {
     try {
       if (statSync(candidate).isFile()) return candidate;
     } catch {

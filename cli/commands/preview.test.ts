@@ -76,7 +76,7 @@ describe('rules preview', () => {
     const io = capture();
     expect(await run([], { ruleSet, xray: unusedXray })).toBe(2);
     expect(await run([join(dir, 'missing.json')], { ruleSet, xray: unusedXray })).toBe(2);
-    expect(io.err()).toContain('usage: npm run rules -- preview');
+    expect(io.err()).toContain('usage: rules preview');
     expect(io.err()).toContain('cannot read');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run rules -- preview <event.json> [--enrich] [--email]`: the page the notifier would
+ * `rules preview <event.json> [--enrich] [--email]`: the page the notifier would
  * send for one EventBridge event (alarm state change, Insight update or test alert), so a
  * rule's title, runbook, filter and routing can be read before anything reaches AWS.
  *
@@ -17,11 +17,11 @@ import { buildPage } from '../../functions/notifier/build-page';
 import { PermanentError } from '../../functions/notifier/errors';
 import type { NotifierLogger } from '../../functions/notifier/ports';
 import { messageText } from '../../local/pipeline/slack-text';
-import { ruleSet as shippedRuleSet } from '../../rules';
 import { effectiveSamplingRate } from '../../rules/sampling-rate';
 import type { RuleSet } from '../../rules/schema';
+import type { RuleSource } from '../rule-source';
 
-const USAGE = 'usage: npm run rules -- preview <event.json> [--enrich] [--email]';
+const USAGE = 'usage: rules preview <event.json> [--enrich] [--email]';
 
 export interface PreviewDeps {
   ruleSet: RuleSet;
@@ -34,12 +34,11 @@ const OFFLINE_XRAY: Pick<XRayClient, 'send'> = {
   },
 };
 
-const defaults: PreviewDeps = {
-  ruleSet: shippedRuleSet,
-  xray: () => new XRayClient({ maxAttempts: 1 }),
-};
+export function depsFor(source: RuleSource): PreviewDeps {
+  return { ruleSet: source.ruleSet(), xray: () => new XRayClient({ maxAttempts: 1 }) };
+}
 
-export async function run(argv: string[], deps: PreviewDeps = defaults): Promise<number> {
+export async function run(argv: string[], deps: PreviewDeps): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({

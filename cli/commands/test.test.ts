@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from './test';
+import { repoRuleSource } from '../repo-rules';
+import { depsFor, run } from './test';
 
 const RULES = () => [
   {
@@ -30,7 +31,7 @@ describe('rules test', () => {
 
   it('runs the shipped fixtures against the shipped rules and exits 0', async () => {
     const io = capture();
-    expect(await run([])).toBe(0);
+    expect(await run([], depsFor(repoRuleSource))).toBe(0);
     expect(io.out()).toMatch(/^rule tests ok: \d+ passed, 0 failed, 3 suite\(s\), \d+ trace\(s\)$/);
   });
 
@@ -39,7 +40,7 @@ describe('rules test', () => {
     const file = fixture(
       'traces:\n  - name: lost\n    trace: { fault: true }\n    match: [registered-users]\n',
     );
-    expect(await run([file], { rules: RULES })).toBe(1);
+    expect(await run([file], { rules: RULES, testsDir: tmpdir() })).toBe(1);
     const text = io.err();
     expect(text).toContain('FAIL case.yaml › lost › registered-users');
     expect(text).toContain('  - expected: match\n  + actual:   no match');
@@ -52,14 +53,14 @@ describe('rules test', () => {
     const file = fixture(
       'traces:\n  - name: a\n    trace: { responsetime: 3 }\n    match: [registered-users]\n',
     );
-    expect(await run([file], { rules: RULES })).toBe(2);
+    expect(await run([file], { rules: RULES, testsDir: tmpdir() })).toBe(2);
     expect(io.err()).toContain('case.yaml: traces.0.trace');
   });
 
   it('exits 2 for YAML that does not parse and for a missing path', async () => {
     const io = capture();
-    expect(await run([fixture('traces: [\n')], { rules: RULES })).toBe(2);
-    expect(await run(['/nonexistent/rules.yaml'], { rules: RULES })).toBe(2);
+    expect(await run([fixture('traces: [\n')], { rules: RULES, testsDir: tmpdir() })).toBe(2);
+    expect(await run(['/nonexistent/rules.yaml'], { rules: RULES, testsDir: tmpdir() })).toBe(2);
     expect(io.err()).toContain('/nonexistent/rules.yaml');
   });
 });

@@ -1,31 +1,40 @@
 /**
- * `npm run rules -- test [fixture.yaml | dir]...`: runs the rule-test fixtures (default: every
- * `rules/tests/*.yaml`) against the shipped rules. Each failure prints as a diff of expected
+ * `rules test [fixture.yaml | dir]...`: runs the rule-test fixtures (default: every `*.yaml` in
+ * the tests directory beside the rule file) against the rule file's rules. Each failure prints as a diff of expected
  * vs actual plus the clause-by-clause explanation; the last line is the summary.
  * Exit codes: 0 all pass, 1 some expectation fails or a rule does not parse, 2 bad input.
  */
 import type { RuleTestSuite, RuleUnderTest } from '../../rules/filter';
 import { formatRuleTestReport, runRuleTests } from '../../rules/filter';
-import { FIXTURE_DIR, fixtureFiles, loadSuite, shippedRules } from './fixtures';
+import type { RuleSource } from '../rule-source';
+import { fixtureFiles, loadSuite, rulesUnderTest } from './fixtures';
 
 export interface TestDeps {
   rules: () => RuleUnderTest[];
+  /** Read when no fixture is named. */
+  testsDir: string;
 }
 
-export async function run(argv: string[], deps: TestDeps = { rules: shippedRules }): Promise<number> {
+export function depsFor(source: RuleSource): TestDeps {
+  const rules = rulesUnderTest(source.ruleSet());
+  return { rules: () => rules, testsDir: source.testsDir };
+}
+
+export async function run(argv: string[], deps: TestDeps): Promise<number> {
+  const dir = deps.testsDir;
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: npm run rules -- test [fixture.yaml | directory]...   (default: rules/tests/)');
+    console.log(`usage: rules test [fixture.yaml | directory]...   (default: ${dir})`);
     return 0;
   }
   let files: string[];
   try {
-    files = fixtureFiles(argv.length > 0 ? argv : [FIXTURE_DIR]);
+    files = fixtureFiles(argv.length > 0 ? argv : [dir]);
   } catch (err) {
     console.error(`✗ ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
   if (files.length === 0) {
-    console.error(`✗ no fixture files (*.yaml) in ${argv.join(', ') || FIXTURE_DIR}`);
+    console.error(`✗ no fixture files (*.yaml) in ${argv.join(', ') || dir}`);
     return 2;
   }
   const suites: RuleTestSuite[] = [];

@@ -7,8 +7,9 @@ import { showCommand, UsageError } from './commands';
 import type { InvokeOutcome, NotifierInvoker } from './notifier-invoker';
 import { sqsDeadLetterQueue, type DeadLetterQueue } from './queue';
 import { describeAnswer, InvokeFailedError, replayAll, replayOne } from './replay';
+import { LOCAL_CREDENTIALS } from '../../local/sdk-client';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const credentials = LOCAL_CREDENTIALS;
 const QUEUE = 'dlq';
 let server: SqsServer;
 let sqs: SQSClient;

@@ -1,7 +1,7 @@
 /**
  * What every shop route does around its own step, in one place so no handler can get it wrong:
  * open the `annotations` subsegment, annotate the operation, the cart cookie and the verified
- * caller as soon as each is known, turn client errors into 4xx JSON, and let everything else
+ * caller (through the public Lambda helper's core, functions/shared/user-annotations.ts), turn client errors into 4xx JSON, and let everything else
  * through as a fault (recorded on the subsegment, logged with the trace id, rethrown).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -17,9 +17,10 @@ import {
   json,
   type Headers,
 } from '../shared/http';
-import { resolveIdentity, usernameOf, type Identity, type TokenVerifier } from '../shared/identity';
+import type { Identity, TokenVerifier } from '../shared/identity';
 import type { Logger } from '../shared/logger';
 import type { Tracing } from '../shared/tracing';
+import { annotateInvocation, type AnnotationSetup } from '../shared/user-annotations';
 
 export type ShopHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -98,31 +99,36 @@ function route(
     logger.addContext(context);
     logger.resetKeys();
     logger.appendKeys({ operation });
-    return tracing.withAnnotations(ANNOTATIONS_SUBSEGMENT, async (annotate) => {
-      annotate('operation', operation);
-      const cart = usesCart ? readCartCookie(event, deps.newCartId) : undefined;
-      if (cart) annotate('generated_cart', cart.generated);
-      const headers: Headers = {
-        ...corsHeaders(deps.http.allowedOrigin),
-        ...(cart && { 'Set-Cookie': cartCookie(cart.cartId, CART_COOKIE_MAX_AGE_SECONDS) }),
-      };
-      try {
-        const identity = await resolveIdentity(bearerToken(event), deps.verifier, logger);
-        const username = usernameOf(identity);
-        annotate('username', username);
-        if (identity.kind === 'user') annotate.user(username);
+    const cart = usesCart ? readCartCookie(event, deps.newCartId) : undefined;
+    const headers: Headers = {
+      ...corsHeaders(deps.http.allowedOrigin),
+      ...(cart && { 'Set-Cookie': cartCookie(cart.cartId, CART_COOKIE_MAX_AGE_SECONDS) }),
+    };
+    // The public Lambda helper's core, as any consumer's handler runs it.
+    const setup: AnnotationSetup<APIGatewayProxyEvent> = {
+      verifier: deps.verifier,
+      tracing: async () => tracing,
+      token: bearerToken,
+      annotations: () => ({ operation, ...(cart && { generated_cart: cart.generated }) }),
+      spanName: ANNOTATIONS_SUBSEGMENT,
+      logger,
+    };
+    try {
+      return await annotateInvocation(setup, event, async ({ identity, username }) => {
         logger.appendKeys({ username, ...(cart && { generated_cart: cart.generated }) });
-        const result = await step({ event, identity }, cart);
-        return json(result.statusCode, result.body, headers);
-      } catch (error) {
-        if (isHttpError(error)) {
+        try {
+          const result = await step({ event, identity }, cart);
+          return json(result.statusCode, result.body, headers);
+        } catch (error) {
+          if (!isHttpError(error)) throw error;
           logger.info('request rejected', { statusCode: error.statusCode, code: error.code });
           return errorResponse(error, headers);
         }
-        if (error instanceof Error) logger.error('request failed', error);
-        else logger.error('request failed', { error: String(error) });
-        throw error;
-      }
-    });
+      });
+    } catch (error) {
+      if (error instanceof Error) logger.error('request failed', error);
+      else logger.error('request failed', { error: String(error) });
+      throw error;
+    }
   };
 }

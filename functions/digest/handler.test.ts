@@ -1,6 +1,6 @@
 /**
- * The Lambda entry point as Lambda loads it: environment read at init, the bundled rule set's
- * digest config, the SDK's own DynamoDB client pointed at a local DynamoDB through the standard
+ * The Lambda entry point as Lambda loads it: environment read at init, the deployed rule set's
+ * digest config (UIA_RULE_SET_FILE), the SDK's own DynamoDB client pointed at a local DynamoDB through the standard
  * AWS_ENDPOINT_URL_DYNAMODB variable, SNS and SES mocked.
  */
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
@@ -9,22 +9,28 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAlertsTable } from '../../local/alerts-table';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../local/dynamodb';
+import { writeRuleSetFile, type RuleSetFile } from '../../local/rule-set-file';
 import { ruleSet } from '../../rules';
-import type * as rules from '../../rules';
 import type { ConfigError } from '../shared/errors';
 import { createIncidentStore } from '../shared/incidents/store';
 import { SAMPLE_RUN_AT, sampleHistory, seedIncidents } from './test-support';
-
-type RulesModule = typeof rules;
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:digest';
 const sns = mockClient(SNSClient);
 const ses = mockClient(SESv2Client);
 let db: LocalDynamoDb;
+let deployed: RuleSetFile;
+let withRecipient: RuleSetFile;
 const saved = { ...process.env };
 
 beforeAll(async () => {
   db = await startLocalDynamoDb();
+  deployed = await writeRuleSetFile(ruleSet);
+  // A rule set with a recipient, as a deployment with a sender would have.
+  withRecipient = await writeRuleSetFile({
+    ...ruleSet,
+    digest: { ...ruleSet.digest, recipients: ['boss@example.com'] },
+  });
   await createAlertsTable(db.client, 'alerts-handler');
   await seedIncidents(
     createIncidentStore({ doc: db.doc, tableName: 'alerts-handler', now: () => SAMPLE_RUN_AT }),
@@ -33,7 +39,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env = saved;
-  await db?.close();
+  await Promise.all([db?.close(), deployed?.close(), withRecipient?.close()]);
 });
 beforeEach(() => {
   vi.resetModules();
@@ -41,7 +47,7 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: 'sns-1' });
   ses.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: 'ses-1' });
-  process.env = { ...saved, ...db.env, POWERTOOLS_LOG_LEVEL: 'SILENT' };
+  process.env = { ...saved, ...db.env, POWERTOOLS_LOG_LEVEL: 'SILENT', UIA_RULE_SET_FILE: deployed.path };
   delete process.env.LAMBDA_TASK_ROOT;
 });
 
@@ -53,7 +59,7 @@ describe('digest handler', () => {
 
     const result = await handler({ scheduledTime: '2026-11-23T08:00:00Z' });
 
-    // The bundled rule set drives the period: weekly, Europe/London.
+    // The deployed rule set drives the period: weekly, Europe/London.
     expect(ruleSet.digest).toMatchObject({ cadence: 'weekly', timezone: 'Europe/London' });
     expect(result).toEqual({
       periodStart: '2026-11-16T00:00:00.000Z',
@@ -97,20 +103,9 @@ describe('digest handler', () => {
     process.env.ALERTS_TABLE_NAME = 'alerts-handler';
     process.env.DIGEST_TOPIC_ARN = TOPIC;
     process.env.DIGEST_SENDER = 'digest@example.com';
-    // A rule set with a recipient, as a deployment with a sender would have.
-    vi.doMock('../../rules', async (original) => {
-      const actual = await original<RulesModule>();
-      return {
-        ...actual,
-        ruleSet: {
-          ...actual.ruleSet,
-          digest: { ...actual.ruleSet.digest, recipients: ['boss@example.com'] },
-        },
-      };
-    });
+    process.env.UIA_RULE_SET_FILE = withRecipient.path;
     const { handler } = await import('./handler-html');
     const result = await handler({ scheduledTime: '2026-11-23T08:00:00Z' });
-    vi.doUnmock('../../rules');
     expect(result).toMatchObject({ snsMessageId: 'sns-1', email: 'sent', sesMessageIds: ['ses-1'] });
     const input = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
     expect(input?.FromEmailAddress).toBe('digest@example.com');

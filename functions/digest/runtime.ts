@@ -6,7 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ruleSet } from '../../rules';
+import { loadDeployedRuleSet } from '../shared/deployed-rules';
 import { ConfigError } from '../shared/errors';
 import { createIncidentStore } from '../shared/incidents/store';
 import { createLogger } from '../shared/logger';
@@ -20,6 +20,8 @@ export type HtmlSenderFactory = (from: string, tracing: Tracing) => HtmlDigestSe
 const clock = () => new Date();
 
 export async function digestRuntime(html: HtmlSenderFactory | undefined): Promise<DigestRunDeps> {
+  // From the deployment (the construct's rule-set layer), never from this bundle.
+  const ruleSet = loadDeployedRuleSet();
   const config = loadDigestConfig(ruleSet.digest);
   if (config.sender !== undefined && html === undefined) {
     throw new ConfigError([
@@ -34,7 +36,12 @@ export async function digestRuntime(html: HtmlSenderFactory | undefined): Promis
   const dynamo = tracing.captureClient(new DynamoDBClient({}));
   const doc = DynamoDBDocumentClient.from(dynamo);
   return {
-    incidents: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
+    incidents: createIncidentStore({
+      doc,
+      tableName: config.tableName,
+      now: clock,
+      retention: ruleSet.retention,
+    }),
     config: config.digest,
     rules: ruleSet.rules,
     delivery: {

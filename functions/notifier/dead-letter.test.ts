@@ -3,17 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server';
 import { MAX_DLQ_BODY_BYTES, deadLetterRecord, sendToDeadLetter } from './dead-letter';
 import { RetryableError } from './errors';
+import { localClientConfig } from '../../local/sdk-client';
 
 let sqs: SqsServer;
 let client: SQSClient;
 beforeAll(async () => {
   sqs = await startSqsServer({ queues: ['dlq'] });
-  client = new SQSClient({
-    endpoint: sqs.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new SQSClient(localClientConfig(sqs.url));
 });
 afterAll(() => sqs?.close());
 

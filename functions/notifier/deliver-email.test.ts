@@ -4,18 +4,14 @@ import { startSnsServer, topicArn, type SnsServer } from '../../local/sns-server
 import { isTransientAwsError } from './aws-errors';
 import { publishEmail } from './deliver-email';
 import { PermanentError, RetryableError } from './errors';
+import { localClientConfig } from '../../local/sdk-client';
 
 const TOPIC = topicArn('uia-oncall');
 let sns: SnsServer;
 let client: SNSClient;
 beforeAll(async () => {
   sns = await startSnsServer({ topics: [TOPIC] });
-  client = new SNSClient({
-    endpoint: sns.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new SNSClient(localClientConfig(sns.url));
 });
 afterAll(() => sns?.close());
 

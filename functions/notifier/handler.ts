@@ -13,6 +13,8 @@
  * | `SLACK_TOKEN_SECRET_ID`         | yes      | Secrets Manager name/ARN holding the bot token (the id only)  |
  * | `DEAD_LETTER_QUEUE_URL`         | yes      | SQS queue for events that fail permanently (with the reason)  |
  * | `EVENT_SOURCE_ACCOUNTS`         | yes      | accounts whose events are ours, comma-separated (own first)   |
+ * | `UIA_RULE_SET_FILE`             | no       | the deployed rule set (default `/opt/uia/rule-set.json`, the  |
+ * |                                 |          | construct's layer; functions/shared/deployed-rules.ts)        |
  * | `DEFERRAL_QUEUE_URL`            | no       | SQS delay queue for deliveries that must wait (defer.ts);     |
  * |                                 |          | unset: such waits fail the invocation retryably               |
  * | `INCIDENT_EVENT_BUS_NAME`       | no       | bus for `Incident Updated` events; unset: none are published  |
@@ -39,8 +41,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { XRayClient } from '@aws-sdk/client-xray';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { ruleSet } from '../../rules';
 import { effectiveSamplingRate } from '../../rules/sampling-rate';
+import { loadDeployedRuleSet } from '../shared/deployed-rules';
 import { createIncidentStore } from '../shared/incidents/store';
 import { createLogger } from '../shared/logger';
 import { tracingFromEnv } from '../shared/tracing';
@@ -63,6 +65,8 @@ const clock = () => new Date();
 
 async function notifierRuntime(): Promise<HandleDeps> {
   const config = loadNotifierConfig();
+  // From the deployment (the construct's rule-set layer), never from this bundle.
+  const ruleSet = loadDeployedRuleSet();
   const logger = createLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'notifier' });
   const tracing = await tracingFromEnv(process.env, {
     warn: (message) => logger.warn(message),
@@ -85,7 +89,12 @@ async function notifierRuntime(): Promise<HandleDeps> {
       tableName: config.tableName,
       maxPerRulePerHour: ruleSet.testAlerts.maxPerRulePerHour,
     }),
-    store: createIncidentStore({ doc, tableName: config.tableName, now: clock }),
+    store: createIncidentStore({
+      doc,
+      tableName: config.tableName,
+      now: clock,
+      retention: ruleSet.retention,
+    }),
     slack: createSlackApi({
       token: createSlackTokenSource({
         provider: secrets,

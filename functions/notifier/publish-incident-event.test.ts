@@ -11,6 +11,7 @@ import { INCIDENT_UPDATED_DETAIL_TYPE, projectEventSource } from '../../rules/na
 import { incidentUpdatedDetailSchema, type IncidentUpdatedDetail } from './incident-event';
 import { publishIncidentEvent } from './publish-incident-event';
 import { recordingLogger } from './test-support';
+import { localClientConfig } from '../../local/sdk-client';
 
 const bus = createEventBus({ busNames: ['default', 'uia-incidents'] });
 const received: BusEvent[] = [];
@@ -29,12 +30,7 @@ let server: EventBridgeServer;
 let client: EventBridgeClient;
 beforeAll(async () => {
   server = await startEventBridgeServer(bus);
-  client = new EventBridgeClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new EventBridgeClient(localClientConfig(server.url));
 });
 afterAll(() => server?.close());
 
@@ -101,12 +97,7 @@ describe('publishIncidentEvent', () => {
 
   it('reports an unreachable endpoint as false too', async () => {
     const logger = recordingLogger();
-    const offline = new EventBridgeClient({
-      endpoint: 'http://127.0.0.1:9',
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const offline = new EventBridgeClient(localClientConfig('http://127.0.0.1:9'));
     expect(
       await publishIncidentEvent(
         detail,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSecretsServer, type SecretsServer } from '../../local/secrets-server';
 import { PermanentError, RetryableError } from './errors';
 import { createSlackTokenSource } from './slack-token';
+import { localClientConfig } from '../../local/sdk-client';
 
 let secrets: SecretsServer;
 beforeAll(async () => {
@@ -15,12 +16,7 @@ afterAll(() => secrets?.close());
 
 function source(secretId: string, maxAgeSeconds = 300) {
   const provider = new SecretsProvider({
-    awsSdkV3Client: new SecretsManagerClient({
-      endpoint: secrets.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    }),
+    awsSdkV3Client: new SecretsManagerClient(localClientConfig(secrets.url)),
   });
   return createSlackTokenSource({ provider, secretId, maxAgeSeconds });
 }

@@ -48,7 +48,7 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { JwtVerifier } from 'aws-jwt-verify/jwt-verifier';
 import type { IdentityConfig } from './config';
-import { DependencyError } from './errors';
+import { ConfigError, DependencyError } from './errors';
 
 export const ANONYMOUS = 'anonymous';
 /** Cognito's maximum username length, in characters. */
@@ -163,8 +163,53 @@ export function createCognitoVerifier(
 }
 
 function userFrom(payload: JwtPayload, tokenUse: 'id' | 'access'): VerifiedUser {
+  return userFromClaim(payload, tokenUse === 'id' ? 'cognito:username' : 'username');
+}
+
+/** Options of an OpenID Connect issuer other than Cognito (Auth0, Okta, Entra ID, Keycloak…). */
+export interface OidcVerifierOptions {
+  /** The `iss` every accepted token carries, e.g. `https://example.eu.auth0.com/`. */
+  issuer: string;
+  /** The `aud` (your client or API identifier) accepted tokens must carry; several are allowed. */
+  audience: string | readonly string[];
+  /** The issuer's signing keys. @default `<issuer>/.well-known/jwks.json` (aws-jwt-verify's default) */
+  jwksUri?: string;
+  /** The claim holding the name to annotate; it goes through the same NFC and reserved-name rules. @default 'sub' */
+  usernameClaim?: string;
+  /** How the JWKS is fetched (tests). @default aws-jwt-verify's https fetcher */
+  fetcher?: Fetcher;
+}
+
+/**
+ * A verifier for any OIDC issuer, with the same guarantees as {@link createCognitoVerifier}:
+ * signature, issuer, audience and expiry checked by aws-jwt-verify, a token without `exp`
+ * refused, the username only from the verified payload.
+ */
+export function createOidcVerifier(options: OidcVerifierOptions): TokenVerifier {
+  const jwksUri = options.jwksUri ?? `${options.issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
+  if (jwksUri.startsWith('http:') && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(jwksUri)) {
+    throw new ConfigError([`jwksUri: must be https (http only on loopback), not ${jwksUri}`]);
+  }
+  const fetcher = keySourceFetcher(
+    options.fetcher ?? (jwksUri.startsWith('http:') ? httpFetcher : new SimpleFetcher()),
+  );
+  const audience = typeof options.audience === 'string' ? options.audience : [...options.audience];
+  const verifier = JwtVerifier.create(
+    { issuer: options.issuer, jwksUri, audience },
+    { jwksCache: new SimpleJwksCache({ fetcher }) },
+  );
+  const claim = options.usernameClaim ?? 'sub';
+  return {
+    async verify(token) {
+      return userFromClaim(await verifier.verify(token), claim);
+    },
+    hydrate: () => verifier.hydrate(),
+  };
+}
+
+function userFromClaim(payload: JwtPayload, claim: string): VerifiedUser {
   if (typeof payload.exp !== 'number') throw new MissingExpiryError('verified token has no exp claim');
-  const claimed = tokenUse === 'id' ? payload['cognito:username'] : payload['username'];
+  const claimed = payload[claim];
   const username = typeof claimed === 'string' ? normalizeUsername(claimed) : undefined;
   if (typeof payload.sub !== 'string' || !payload.sub || username === undefined) {
     throw new MissingClaimsError('verified token lacks sub or username');

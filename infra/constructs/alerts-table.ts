@@ -1,7 +1,8 @@
 /**
  * The alerts table (key layout in functions/shared/alerts-table.ts): incidents, per-channel
  * delivery records and the history the digest reads. `byDay` lets the digest query a period day by day instead of
- * scanning. PITR on: this table is the incident record managers are shown.
+ * scanning. PITR on: this table is the incident record managers are shown. TTL on `expiresAt`,
+ * which every item kind writes (functions/shared/incidents/retention.ts; docs/retention.md).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';

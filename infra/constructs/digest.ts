@@ -13,21 +13,24 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
-import { acknowledgeNag } from '../nag';
+import { LAMBDA_RUNTIME } from './bundling';
+import { FUNCTION_ENTRIES, FUNCTION_HANDLER, functionCode, type FunctionName } from './function-code';
+import type { RuleSetLayer } from './rule-set-layer';
+import { acknowledgeNag } from '../nag-acknowledge';
 import { fileURLToPath } from 'node:url';
 import { ALERTS_TABLE_KEYS } from '../../functions/shared/alerts-table';
 import type { DigestConfig } from '../../rules/schema';
 
 export interface DigestProps {
-  /** `ruleSet.digest`: the same config the function bundles. */
+  /** `ruleSet.digest`: the same config the function reads from the rule-set layer. */
   config: DigestConfig;
+  /** The deployed rule set (the digest reads its config and rule titles there). */
+  ruleSetLayer: RuleSetLayer;
   topic: sns.ITopic;
   table: dynamodb.ITableV2;
   /** The key the digest topic is encrypted with. */
@@ -48,13 +51,15 @@ const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.met
  * one, whose bundle does not contain the SES client (test/digest-bundle.test.ts measures both).
  */
 export function digestEntry(config: Pick<DigestConfig, 'sender'>): string {
-  return root(
-    config.sender === undefined ? 'functions/digest/handler.ts' : 'functions/digest/handler-html.ts',
-  );
+  return root(FUNCTION_ENTRIES[digestFunctionName(config)]);
+}
+
+export function digestFunctionName(config: Pick<DigestConfig, 'sender'>): FunctionName {
+  return config.sender === undefined ? 'digest' : 'digest-html';
 }
 
 export class Digest extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly scheduleRole: iam.Role;
   readonly logGroup: logs.LogGroup;
@@ -108,12 +113,11 @@ export class Digest extends Construct {
       );
     }
 
-    this.fn = new NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       description: 'Manager digest: period summary of user-impact incidents',
-      entry: digestEntry(config),
-      handler: 'handler',
-      projectRoot: root(''),
-      depsLockFilePath: root('package-lock.json'),
+      code: functionCode(digestFunctionName(config)),
+      handler: FUNCTION_HANDLER,
+      layers: [props.ruleSetLayer.layer],
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -124,11 +128,11 @@ export class Digest extends Construct {
       logGroup: this.logGroup,
       environment: {
         ALERTS_TABLE_NAME: table.tableName,
+        ...props.ruleSetLayer.environment,
         DIGEST_TOPIC_ARN: topic.topicArn,
         ...(config.sender !== undefined && { DIGEST_SENDER: config.sender }),
         POWERTOOLS_SERVICE_NAME: 'digest',
       },
-      bundling: bundlingOptions(),
     });
 
     // A duplicate digest is a smaller harm than a missing one, so delivery is retried; a run

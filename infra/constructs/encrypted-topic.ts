@@ -3,7 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { acknowledgeNag } from '../nag';
+import { acknowledgeNag } from '../nag-acknowledge';
 
 export interface EncryptedTopicProps {
   displayName: string;

@@ -28,15 +28,15 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_RUNTIME, bundlingOptions } from './bundling';
-import { acknowledgeNag } from '../nag';
-import { fileURLToPath } from 'node:url';
+import { LAMBDA_RUNTIME } from './bundling';
+import { FUNCTION_HANDLER, functionCode } from './function-code';
+import type { RuleSetLayer } from './rule-set-layer';
+import { acknowledgeNag } from '../nag-acknowledge';
 import {
   alarmEventPattern,
   eventSourceAccounts,
@@ -46,11 +46,14 @@ import {
   testAlertEventPattern,
   type EventRuleKind,
 } from '../../rules/names';
+import { DEAD_LETTER_RETENTION_DAYS, DEFERRAL_RETENTION_DAYS } from '../../rules/retention-bounds';
 import type { RuleSet } from '../../rules/schema';
 
 export interface NotifierProps {
-  /** The rule set the function bundles; the EventBridge patterns come from it too. */
+  /** The rule set: the EventBridge patterns come from it. */
   ruleSet: RuleSet;
+  /** The same rule set as the function reads it (its code does not contain it). */
+  ruleSetLayer: RuleSetLayer;
   /** On-call topic: page emails. */
   topic: sns.ITopic;
   /** The key the on-call topic is encrypted with. */
@@ -85,8 +88,12 @@ export const MAX_EVENT_AGE = Duration.hours(2);
 export const TARGET_RETRY_ATTEMPTS = 8;
 /** AWS: a queue's visibility timeout should be at least six times the function timeout. */
 export const DEFERRAL_VISIBILITY_TIMEOUT = Duration.seconds(NOTIFIER_TIMEOUT.toSeconds() * 6);
-/** Deferred events are at most two hours old (defer.ts); a day keeps what redrive misses. */
-export const DEFERRAL_RETENTION = Duration.days(1);
+/**
+ * Deferred events are at most two hours old (defer.ts); a day keeps what redrive misses. The
+ * number lives in rules/retention-bounds.ts: the alerts table must keep event bindings longer
+ * than an event can come back.
+ */
+export const DEFERRAL_RETENTION = Duration.days(DEFERRAL_RETENTION_DAYS);
 /** Receives of one deferred record that failed before SQS moves it to the DLQ. */
 export const DEFERRAL_MAX_RECEIVES = 5;
 /** Deferred records per invocation: each may post to Slack, so few at a time. */
@@ -122,10 +129,8 @@ function cdkPattern(pattern: Record<string, unknown>): events.EventPattern {
   return { ...rest, ...(detailType === undefined ? {} : { detailType }) } as events.EventPattern;
 }
 
-const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
-
 export class Notifier extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly deadLetterQueue: sqs.Queue;
@@ -143,7 +148,7 @@ export class Notifier extends Construct {
       // SQS-managed keys: EventBridge and Lambda can send without a key policy to maintain.
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
     });
     this.deferralQueue = new sqs.Queue(this, 'Deferred', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -189,12 +194,11 @@ export class Notifier extends Construct {
       [this.deferralQueue.queueArn],
     );
 
-    this.fn = new NodejsFunction(this, 'Function', {
+    this.fn = new lambda.Function(this, 'Function', {
       description: 'Notifier: alarm and Insight events → affected users → Slack thread and email',
-      entry: root('functions/notifier/handler.ts'),
-      handler: 'handler',
-      projectRoot: root(''),
-      depsLockFilePath: root('package-lock.json'),
+      code: functionCode('notifier'),
+      handler: FUNCTION_HANDLER,
+      layers: [props.ruleSetLayer.layer],
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
@@ -207,6 +211,7 @@ export class Notifier extends Construct {
       logGroup: this.logGroup,
       environment: {
         ALERTS_TABLE_NAME: table.tableName,
+        ...props.ruleSetLayer.environment,
         ONCALL_TOPIC_ARN: topic.topicArn,
         SLACK_TOKEN_SECRET_ID: secret.secretName,
         DEAD_LETTER_QUEUE_URL: this.deadLetterQueue.queueUrl,
@@ -215,7 +220,6 @@ export class Notifier extends Construct {
         INCIDENT_EVENT_BUS_NAME: this.incidentBus.eventBusName,
         POWERTOOLS_SERVICE_NAME: 'notifier',
       },
-      bundling: bundlingOptions(),
     });
 
     // The on-failure destination without the grant helper, which would add GetQueueAttributes

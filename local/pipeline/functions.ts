@@ -80,6 +80,8 @@ export function distinctFunctions(functions: ShopFunctions): ApiFunction[] {
 
 export interface DigestEnvironment {
   alertsTable: string;
+  /** The deployed rule set (local/rule-set-file.ts). */
+  ruleSetFile: string;
   digestTopicArn: string;
   dynamoEndpoint: string;
   snsEndpoint: string;
@@ -106,6 +108,7 @@ export function digestFunction(
       POWERTOOLS_SERVICE_NAME: 'digest',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ALERTS_TABLE_NAME: env.alertsTable,
+      UIA_RULE_SET_FILE: env.ruleSetFile,
       DIGEST_TOPIC_ARN: env.digestTopicArn,
       DIGEST_SENDER: '',
       AWS_ENDPOINT_URL_DYNAMODB: env.dynamoEndpoint,
@@ -116,6 +119,8 @@ export function digestFunction(
 
 export interface NotifierEnvironment {
   alertsTable: string;
+  /** The deployed rule set (local/rule-set-file.ts), as the construct's layer holds it in AWS. */
+  ruleSetFile: string;
   onCallTopicArn: string;
   slackSecretId: string;
   deadLetterQueueUrl: string;
@@ -160,6 +165,7 @@ export function notifierFunction(
       POWERTOOLS_SERVICE_NAME: 'notifier',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ALERTS_TABLE_NAME: env.alertsTable,
+      UIA_RULE_SET_FILE: env.ruleSetFile,
       ONCALL_TOPIC_ARN: env.onCallTopicArn,
       SLACK_TOKEN_SECRET_ID: env.slackSecretId,
       DEAD_LETTER_QUEUE_URL: env.deadLetterQueueUrl,
@@ -182,6 +188,7 @@ export function notifierFunction(
 export function notifierEnvironment(svc: LocalServices, dynamoEndpoint: string): NotifierEnvironment {
   return {
     alertsTable: svc.names.alertsTable,
+    ruleSetFile: svc.names.ruleSetFile,
     onCallTopicArn: svc.names.onCallTopicArn,
     slackSecretId: svc.names.slackSecretId,
     deadLetterQueueUrl: svc.names.deadLetterQueueUrl,

@@ -179,6 +179,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const digest = digestFunction(
       {
         alertsTable: svc.names.alertsTable,
+        ruleSetFile: svc.names.ruleSetFile,
         digestTopicArn: svc.names.digestTopicArn,
         dynamoEndpoint: svc.proxy.url,
         snsEndpoint: svc.sns.url,
@@ -276,7 +277,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         digestError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       });
 
-    const incidentStore = createIncidentStore({ doc: svc.dynamo.doc, tableName: svc.names.alertsTable });
+    const incidentStore = createIncidentStore({
+      doc: svc.dynamo.doc,
+      tableName: svc.names.alertsTable,
+      retention: ruleSet.retention,
+    });
     const incidents = await incidentStore.listStartedBetween(
       new Date(plan.startMs - WARM_UP_MS),
       scheduledTime,

@@ -9,6 +9,7 @@ import { groupName, incidentBusName } from '../../rules/names';
 import { PUT_EVENTS, eventBusArn } from '../../rules/test-alert-access';
 import type { RuleSet } from '../../rules/schema';
 import { createAlertsTable } from '../alerts-table';
+import { writeRuleSetFile } from '../rule-set-file';
 import { IDEAL_TIMING, type AwsTiming } from '../aws-timing';
 import type { AwsAccount } from '../cloudwatch/alarm-event';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../dynamo-fault-proxy';
@@ -82,6 +83,8 @@ export interface LocalNames {
   /** The notifier's deferral queue (infra/constructs/notifier.ts). */
   deferralQueueName: string;
   deferralQueueUrl: string;
+  /** The deployed rule set the notifier and digest read (`UIA_RULE_SET_FILE`). */
+  ruleSetFile: string;
 }
 
 export interface LocalServices {
@@ -126,7 +129,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
   const prefix = ruleSet.namePrefix;
   const names: Omit<
     LocalNames,
-    'deadLetterQueueName' | 'deadLetterQueueUrl' | 'deferralQueueName' | 'deferralQueueUrl'
+    'deadLetterQueueName' | 'deadLetterQueueUrl' | 'deferralQueueName' | 'deferralQueueUrl' | 'ruleSetFile'
   > = {
     cartsTable: `${prefix}-shop-carts`,
     alertsTable: `${prefix}-alerts`,
@@ -151,6 +154,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
   try {
     const store = createTraceStore();
     const sink = createSegmentSink(store);
+    const ruleSetFile = started(await writeRuleSetFile(ruleSet));
     const [dynamo, identity, daemon, otlp, sns] = await Promise.all([
       startLocalDynamoDb({ tables: [{ name: names.cartsTable, ...CART_TABLE_KEYS }] }).then(started),
       startLocalIdentity().then(started),
@@ -245,6 +249,7 @@ export async function startLocalServices(options: ServicesOptions): Promise<Loca
         deadLetterQueueUrl: sqs.queueUrl(deadLetterQueue),
         deferralQueueName: deferralQueue,
         deferralQueueUrl: sqs.queueUrl(deferralQueue),
+        ruleSetFile: ruleSetFile.path,
       },
       sqs,
       dynamo,

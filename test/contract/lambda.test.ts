@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLambdaRunner, type LambdaFunction } from '../../local/lambda-runner';
 import { startLambdaServer, type InvocationRecord, type LambdaServer } from '../../local/lambda-server';
 import { STAGE } from '../../local/pipeline/services';
+import { localClientConfig } from '../../local/sdk-client';
 
 const echo: LambdaFunction<unknown, unknown> = {
   name: 'echo',
@@ -49,12 +50,7 @@ beforeAll(async () => {
       },
     ],
   });
-  client = new LambdaClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new LambdaClient(localClientConfig(server.url));
 });
 afterAll(async () => {
   client.destroy();

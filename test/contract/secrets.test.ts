@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSecretsServer, type SecretsServer } from '../../local/secrets-server';
+import { localClientConfig } from '../../local/sdk-client';
 
 let secrets: SecretsServer;
 let clientConfig: ConstructorParameters<typeof SecretsManagerClient>[0];
@@ -18,12 +19,7 @@ let client: SecretsManagerClient;
 
 beforeAll(async () => {
   secrets = await startSecretsServer({ secrets: { 'uia/slack-bot-token': 'xoxb-local-token' } });
-  clientConfig = {
-    endpoint: secrets.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  };
+  clientConfig = localClientConfig(secrets.url);
   client = new SecretsManagerClient(clientConfig);
 });
 afterAll(async () => {

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES, startSnsServer, topicArn, type SnsServer } from '../../local/sns-server';
+import { localClientConfig } from '../../local/sdk-client';
 
 const ONCALL = topicArn('uia-oncall');
 let sns: SnsServer;
@@ -21,12 +22,7 @@ let client: SNSClient;
 
 beforeAll(async () => {
   sns = await startSnsServer({ topics: [ONCALL, topicArn('uia-events.fifo')] });
-  client = new SNSClient({
-    endpoint: sns.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new SNSClient(localClientConfig(sns.url));
 });
 afterAll(async () => {
   client.destroy();
@@ -137,12 +133,7 @@ describe('SNS stand-in with the real SNSClient', () => {
   });
 
   it('lets the SDK retry an injected throttle when retries are on', async () => {
-    const retrying = new SNSClient({
-      endpoint: sns.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 2,
-    });
+    const retrying = new SNSClient(localClientConfig(sns.url, { maxAttempts: 2 }));
     sns.failNext({ code: 'Throttled', status: 429, message: 'Rate exceeded' });
     const calls = sns.calls().length;
     const out = await retrying.send(new PublishCommand({ TopicArn: ONCALL, Message: 'retried' }));

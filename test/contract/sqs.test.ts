@@ -18,6 +18,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsEventSource } from '../../local/sqs-event-source';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server';
+import { localClientConfig } from '../../local/sdk-client';
 
 let server: SqsServer;
 let client: SQSClient;
@@ -31,12 +32,7 @@ beforeAll(async () => {
     ],
     now: () => nowMs,
   });
-  client = new SQSClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new SQSClient(localClientConfig(server.url));
 });
 afterAll(async () => {
   client.destroy();
@@ -185,12 +181,7 @@ describe('SQS stand-in: reading the queue', () => {
   let sqs: SQSClient;
   beforeAll(async () => {
     reader = await startSqsServer({ queues: ['dlq'], now: () => clock });
-    sqs = new SQSClient({
-      endpoint: reader.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    sqs = new SQSClient(localClientConfig(reader.url));
   });
   afterAll(async () => {
     sqs.destroy();

@@ -12,6 +12,7 @@ import { compileFilter, traceFromSummary } from '../../rules/filter';
 import { createTraceStore } from '../../local/trace-store';
 import { startXRayDaemon, type XRayDaemon } from '../../local/xray-daemon';
 import { startXRayServer, type XRayServer } from '../../local/xray-server';
+import { localClientConfig } from '../../local/sdk-client';
 
 const T0 = 1_732_000_000;
 const store = createTraceStore();
@@ -88,12 +89,7 @@ const requests = [
 beforeAll(async () => {
   daemon = await startXRayDaemon({ store });
   server = await startXRayServer({ store, compile: compileFilter });
-  client = new XRayClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new XRayClient(localClientConfig(server.url));
   for (const { documents } of requests) for (const document of documents) await send(document);
   for (const { traceId } of requests)
     await store.waitFor(traceId, (t) => !t.partial && 'username' in t.annotations);

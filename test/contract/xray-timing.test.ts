@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Trace } from '../../rules/filter/trace';
 import { createTraceStore } from '../../local/trace-store';
 import { startXRayServer, type XRayServer, type XRayTiming } from '../../local/xray-server';
+import { localClientConfig } from '../../local/sdk-client';
 
 const T0 = 1_732_000_000; // seconds
 let server: XRayServer | undefined;
@@ -47,12 +48,7 @@ async function start(timing: XRayTiming, nowMs: { value: number }) {
     advanceClock: (ms) => (nowMs.value += ms),
     seed: 1,
   });
-  const client = new XRayClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  const client = new XRayClient(localClientConfig(server.url));
   const query = (NextToken?: string, window = [T0, T0 + 600]) =>
     client.send(
       new GetTraceSummariesCommand({

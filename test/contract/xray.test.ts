@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Trace } from '../../rules/filter/trace';
 import { createTraceStore } from '../../local/trace-store';
 import { startXRayServer, type FilterCompiler, type XRayServer } from '../../local/xray-server';
+import { localClientConfig } from '../../local/sdk-client';
 
 const T0 = 1_732_000_000;
 const store = createTraceStore();
@@ -63,12 +64,7 @@ beforeAll(async () => {
     pageSize: 3,
     groups: [{ name: 'uia--registered-user-faults', filterExpression: 'fault', insightsEnabled: true }],
   });
-  client = new XRayClient({
-    endpoint: server.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  client = new XRayClient(localClientConfig(server.url));
 });
 afterAll(async () => {
   client.destroy();
@@ -231,12 +227,7 @@ describe('X-Ray API stand-in with the real XRayClient', () => {
         throw new Error(`needs edges, trace ${t.id} has none`);
       },
     });
-    const local = new XRayClient({
-      endpoint: undecidable.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const local = new XRayClient(localClientConfig(undecidable.url));
     const error = await rejection(
       local.send(new GetTraceSummariesCommand({ ...window, FilterExpression: 'edge' })),
     );
@@ -261,12 +252,7 @@ describe('X-Ray API stand-in with the real XRayClient', () => {
   });
 
   it('lets the SDK retry a throttled call on its own when retries are on', async () => {
-    const retrying = new XRayClient({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 3,
-    });
+    const retrying = new XRayClient(localClientConfig(server.url, { maxAttempts: 3 }));
     const before = server.calls('GetTraceSummaries').length;
     server.throttleNext(1);
     const out = await retrying.send(new GetTraceSummariesCommand(window));

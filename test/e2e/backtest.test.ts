@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run } from '../../cli/commands/backtest';
+import { depsFor, run } from '../../cli/commands/backtest';
+import { repoRuleSource } from '../../cli/repo-rules';
 import type { BacktestReport } from '../../cli/commands/backtest/report';
 import { ruleIdFromAlarmName } from '../../rules/names';
 import { ruleSet } from '../../rules';
@@ -24,7 +25,9 @@ beforeAll(async () => {
   pipeline = await runShortScenario();
   const out = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   vi.spyOn(console, 'error').mockImplementation(() => undefined);
-  expect(await run(['--all', join(pipeline.outDir, 'traces.jsonl'), '--json'])).toBe(0);
+  expect(await run(['--all', join(pipeline.outDir, 'traces.jsonl'), '--json'], depsFor(repoRuleSource))).toBe(
+    0,
+  );
   report = JSON.parse(out.mock.calls.map((c) => String(c[0])).join('\n')) as BacktestReport;
   vi.restoreAllMocks();
 }, 90_000);

@@ -28,8 +28,9 @@ import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from '../../lo
 import { ruleSet } from '../../rules';
 import { alarmName } from '../../rules/names';
 import { alarmEvent, testAlertEvent } from '../notifier/events';
+import { LOCAL_CREDENTIALS } from '../../local/sdk-client';
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const credentials = LOCAL_CREDENTIALS;
 const envBefore = { ...process.env };
 let svc: LocalServices;
 let lambda: LambdaServer;

@@ -1,5 +1,5 @@
 /**
- * EventBridge events for the notifier tests, built from part 1's AWS-shaped fixtures with only
+ * EventBridge events for the notifier tests, built from the notifier's AWS-shaped fixtures (functions/notifier/__fixtures__) with only
  * the fields a scenario needs changed (id, times, states), so every event stays AWS-shaped.
  */
 import { fixture, withValue } from '../../functions/notifier/test-support';

@@ -19,8 +19,13 @@ import {
   type Harness,
 } from './harness';
 import { createAlertsTable } from '../../local/alerts-table';
+import { writeRuleSetFile, type RuleSetFile } from '../../local/rule-set-file';
+import { ruleSet as shippedRuleSet } from '../../rules';
+import { alarmName } from '../../rules/names';
+import type { RuleSet } from '../../rules/schema';
 
 let h: Harness;
+let deployed: RuleSetFile;
 const TABLE = 'uia-alerts-handler';
 
 function environment(): Record<string, string> {
@@ -35,6 +40,7 @@ function environment(): Record<string, string> {
     AWS_ENDPOINT_URL_EVENTBRIDGE: h.eventBridge.url,
     AWS_ENDPOINT_URL_SQS: h.sqs.url,
     ALERTS_TABLE_NAME: TABLE,
+    UIA_RULE_SET_FILE: deployed.path,
     ONCALL_TOPIC_ARN: ONCALL_TOPIC,
     SLACK_TOKEN_SECRET_ID: SLACK_SECRET,
     SLACK_API_URL: h.slack.apiUrl,
@@ -50,10 +56,11 @@ const saved = { ...process.env };
 beforeAll(async () => {
   h = await startHarness();
   await createAlertsTable(h.dynamo.client, TABLE);
+  deployed = await writeRuleSetFile(shippedRuleSet);
 });
 afterAll(async () => {
   process.env = saved;
-  await h?.close();
+  await Promise.all([h?.close(), deployed?.close()]);
 });
 
 async function freshHandler(env: Record<string, string>) {
@@ -98,5 +105,51 @@ describe('notifier handler from the environment', () => {
     await expect(failure).rejects.toThrow(/ONCALL_TOPIC_ARN: not an SNS topic ARN/);
     await expect(failure).rejects.toThrow(/DEAD_LETTER_QUEUE_URL/);
     await expect(failure).rejects.toThrow(/REOPEN_WINDOW_MINUTES/);
+  });
+
+  it('reads its rules from the deployment, not from its bundle', async () => {
+    // A rule this repository does not ship: only the deployed file knows it.
+    const base = shippedRuleSet.rules.find((r) => r.id === 'registered-user-faults')!;
+    const custom: RuleSet = {
+      ...shippedRuleSet,
+      rules: [{ ...base, id: 'checkout-faults', title: 'Checkout faults for signed-in shoppers' }],
+    };
+    const file = await writeRuleSetFile(custom);
+    try {
+      const handler = await freshHandler({ ...environment(), UIA_RULE_SET_FILE: file.path });
+      const at = new Date('2026-04-02T08:00:00Z');
+      const event = alarmEvent({
+        id: 'env-4',
+        at,
+        from: 'OK',
+        to: 'ALARM',
+        alarmName: alarmName(custom.namePrefix, 'checkout-faults'),
+      });
+      const result = await handler(event, lambdaContext());
+      expect(result).toMatchObject({ kind: 'processed', change: 'opened' });
+      const roots = h.slack.messages('shop-oncall').map((m) => m.text ?? '');
+      expect(roots.some((text) => text.includes('Checkout faults for signed-in shoppers'))).toBe(true);
+      // The shipped rule is not in the deployed set: its alarm is not this deployment's.
+      const shipped = await handler(
+        alarmEvent({ id: 'env-5', at, from: 'OK', to: 'ALARM' }),
+        lambdaContext(),
+      );
+      expect(shipped).toMatchObject({ kind: 'ignored' });
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('refuses to start without a deployed rule set, saying what to do', async () => {
+    const handler = await freshHandler({ ...environment(), UIA_RULE_SET_FILE: '/nonexistent/rule-set.json' });
+    const failure = handler(
+      alarmEvent({ id: 'env-6', at: new Date(), from: 'OK', to: 'ALARM' }),
+      lambdaContext(),
+    );
+    await expect(failure).rejects.toMatchObject({ name: ConfigError.name });
+    await expect(failure).rejects.toThrow(
+      /UIA_RULE_SET_FILE: cannot read the rule set at \/nonexistent\/rule-set.json \(ENOENT\)/,
+    );
+    await expect(failure).rejects.toThrow(/UserImpactAlerting construct/);
   });
 });

@@ -7,7 +7,8 @@
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectGolden } from '../../../test/golden';
-import { run } from '../backtest';
+import { repoRuleSource } from '../../repo-rules';
+import { depsFor, run } from '../backtest';
 import { shopDaySummaries, writeTraceFile } from './test-support';
 
 const dir = new URL('./__golden__/', import.meta.url);
@@ -18,7 +19,7 @@ async function output(argv: string[]): Promise<string> {
   const out = vi.spyOn(console, 'log').mockImplementation(() => undefined);
   vi.spyOn(console, 'error').mockImplementation(() => undefined);
   try {
-    expect(await run(argv)).toBe(0);
+    expect(await run(argv, depsFor(repoRuleSource))).toBe(0);
     return out.mock.calls.map((c) => String(c[0])).join('\n') + '\n';
   } finally {
     vi.restoreAllMocks();

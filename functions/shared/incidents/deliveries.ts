@@ -14,12 +14,20 @@
  * Release is conditional on the owner, so a slow holder whose lease ran out cannot release
  * the claim a retry took over; complete is conditional on `sending`, so the first detail
  * written (a root's ts) is never overwritten by a second sender.
+ *
+ * Retention (retention.ts): a record past its `expiresAt` is gone, whether or not DynamoDB has
+ * deleted it yet: `get` does not return it and a claim or complete may overwrite it. A
+ * per-event record expires `incidentDays` after its write; one of the incident as a whole
+ * (INCIDENT_EVENT_KEY) is written without and then given the incident's expiry
+ * (incident-lifetime.ts), so it lasts as long as the incident does.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ALERTS_TABLE_KEYS as K, deliverySk, incidentPk } from '../alerts-table';
-import type { Deliveries, DeliveryKey, DeliveryRecord } from './types';
+import { createIncidentLifetime, type IncidentLifetime } from './incident-lifetime';
+import { createExpiry, DEFAULT_RETENTION, type Expiry } from './retention';
+import { INCIDENT_EVENT_KEY, type Deliveries, type DeliveryKey, type DeliveryRecord } from './types';
 
 const recordSchema = z.object({
   status: z.enum(['sending', 'sent']),
@@ -46,16 +54,29 @@ export function createDeliveries(options: {
   doc: DynamoDBDocumentClient;
   tableName: string;
   now: () => Date;
+  expiry?: Expiry;
+  lifetime?: IncidentLifetime;
 }): Deliveries {
   const { doc, tableName: TableName, now } = options;
+  const expiry = options.expiry ?? createExpiry(DEFAULT_RETENTION, now);
+  const lifetime = options.lifetime ?? createIncidentLifetime({ doc, tableName: TableName, expiry });
   const keyOf = (id: string, key: DeliveryKey) => ({
     [K.partitionKey]: incidentPk(id),
     [K.sortKey]: deliverySk(key.eventKey, key.channel),
   });
+  const ofIncident = (key: DeliveryKey) => key.eventKey === INCIDENT_EVENT_KEY;
+  /** The TTL a write of this record carries: its own, or none until the incident's is set. */
+  const ttlOf = (key: DeliveryKey) => (ofIncident(key) ? {} : { [K.ttl]: expiry.record() });
+  /** After a write: a record of the incident as a whole takes the incident's expiry. */
+  const written = async (id: string, key: DeliveryKey) => {
+    if (ofIncident(key)) await lifetime.syncOne(id, deliverySk(key.eventKey, key.channel));
+  };
 
   async function get(id: string, key: DeliveryKey): Promise<DeliveryRecord | undefined> {
     const { Item } = await doc.send(new GetCommand({ TableName, Key: keyOf(id, key), ConsistentRead: true }));
-    return Item ? parse(Item) : undefined;
+    // Expired but not yet deleted by DynamoDB (it does so lazily): gone.
+    const live = expiry.live(Item);
+    return live ? parse(live) : undefined;
   }
 
   return {
@@ -63,18 +84,21 @@ export function createDeliveries(options: {
 
     async claim(id, key, owner, leaseMs) {
       const nowMs = now().getTime();
+      const absent = expiry.absent();
       try {
         const out = await doc.send(
           new PutCommand({
             TableName,
-            Item: { ...keyOf(id, key), status: 'sending', owner, leaseUntil: nowMs + leaseMs },
-            ConditionExpression: 'attribute_not_exists(#pk) OR (#status = :sending AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
-            ExpressionAttributeValues: { ':sending': 'sending', ':now': nowMs },
+            Item: { ...keyOf(id, key), status: 'sending', owner, leaseUntil: nowMs + leaseMs, ...ttlOf(key) },
+            ConditionExpression: `${absent.expression} OR (#status = :sending AND leaseUntil < :now)`,
+            ExpressionAttributeNames: { ...absent.names, '#status': 'status' },
+            ExpressionAttributeValues: { ...absent.values, ':sending': 'sending', ':now': nowMs },
             ReturnValues: 'ALL_OLD',
           }),
         );
-        const previous = out.Attributes ? parse(out.Attributes) : undefined;
+        await written(id, key);
+        const old = expiry.live(out.Attributes);
+        const previous = old ? parse(old) : undefined;
         return { status: 'claimed', takeover: previous !== undefined, previous };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -86,16 +110,18 @@ export function createDeliveries(options: {
     },
 
     async complete(id, key, detail) {
+      const absent = expiry.absent();
       try {
         await doc.send(
           new PutCommand({
             TableName,
-            Item: { ...keyOf(id, key), status: 'sent', sentAt: now().toISOString(), detail },
-            ConditionExpression: 'attribute_not_exists(#pk) OR #status = :sending',
-            ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
-            ExpressionAttributeValues: { ':sending': 'sending' },
+            Item: { ...keyOf(id, key), status: 'sent', sentAt: now().toISOString(), detail, ...ttlOf(key) },
+            ConditionExpression: `${absent.expression} OR #status = :sending`,
+            ExpressionAttributeNames: { ...absent.names, '#status': 'status' },
+            ExpressionAttributeValues: { ...absent.values, ':sending': 'sending' },
           }),
         );
+        await written(id, key);
         return 'completed';
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return 'already-sent';
@@ -127,12 +153,19 @@ export function createDeliveries(options: {
         await doc.send(
           new PutCommand({
             TableName,
-            Item: { ...keyOf(id, key), ...current, detail: { ...current.detail, ...detail }, rev: rev + 1 },
+            Item: {
+              ...keyOf(id, key),
+              ...current,
+              detail: { ...current.detail, ...detail },
+              rev: rev + 1,
+              ...ttlOf(key),
+            },
             ConditionExpression: rev === 0 ? '#status = :sent AND attribute_not_exists(#rev)' : '#rev = :rev',
             ExpressionAttributeNames: rev === 0 ? { '#status': 'status', '#rev': 'rev' } : { '#rev': 'rev' },
             ExpressionAttributeValues: rev === 0 ? { ':sent': 'sent' } : { ':rev': rev },
           }),
         );
+        await written(id, key);
         return true;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return false;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createAlertsTable } from '../../../local/alerts-table';
 import { startLocalDynamoDb, type LocalDynamoDb } from '../../../local/dynamodb';
-import { BINDING_TTL_DAYS, createEventBindings, eventBindingKey } from './event-bindings';
+import { createEventBindings, eventBindingKey } from './event-bindings';
+import { DEFAULT_RETENTION } from './retention';
 
 let db: LocalDynamoDb;
 const now = new Date('2026-03-02T10:00:00Z');
@@ -27,12 +28,12 @@ describe('event bindings on a real local DynamoDB', () => {
     expect(await bindings.find('evt-2')).toBeUndefined();
   });
 
-  it('expires bindings long after any redelivery', async () => {
+  it('expires bindings with the incident records, long after any redelivery', async () => {
     const bindings = createEventBindings({ doc: db.doc, tableName: 'alerts', now: () => now });
     await bindings.bind('evt-3', { incidentId: 'inc', change: 'resolved' });
     const { Item } = await db.doc.send(
       new GetCommand({ TableName: 'alerts', Key: eventBindingKey('evt-3') }),
     );
-    expect(Item?.expiresAt).toBe(now.getTime() / 1000 + BINDING_TTL_DAYS * 86_400);
+    expect(Item?.expiresAt).toBe(now.getTime() / 1000 + DEFAULT_RETENTION.incidentDays * 86_400);
   });
 });

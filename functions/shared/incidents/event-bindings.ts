@@ -7,17 +7,19 @@
  * the reopen window it would open a second incident and page again. With a binding, the first
  * processing decides (incident, change) once and every redelivery replays that decision.
  *
- * Item: `pk = EVENTID#<eventId>`, `sk = BINDING`, with a TTL far beyond the longest redelivery
- * (Lambda async retries: 6 h; EventBridge target retries: 24 h). Written with a conditional
- * put, so concurrent twins agree on the first writer's binding.
+ * Item: `pk = EVENTID#<eventId>`, `sk = BINDING`, expiring `retention.incidentDays` after it was
+ * written (retention.ts), which the rule set's check keeps beyond the longest redelivery (a dead
+ * letter replayed on the queue's last day: REDELIVERY_DAYS in rules/retention-bounds.ts).
+ * Written with a conditional put, so concurrent twins agree on the first writer's binding. A
+ * binding past its `expiresAt` is gone even before DynamoDB deletes it: `find` skips it and
+ * `bind` may overwrite it.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ALERTS_TABLE_KEYS as K } from '../alerts-table';
+import { createExpiry, DEFAULT_RETENTION, type Expiry } from './retention';
 import type { EventBinding, EventBindings } from './types';
-
-export const BINDING_TTL_DAYS = 14;
 
 const bindingSchema = z.object({
   incidentId: z.string(),
@@ -30,6 +32,7 @@ export interface EventBindingsOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
   now?: () => Date;
+  expiry?: Expiry;
 }
 
 export const eventBindingKey = (eventId: string) => ({
@@ -40,12 +43,14 @@ export const eventBindingKey = (eventId: string) => ({
 export function createEventBindings(options: EventBindingsOptions): EventBindings {
   const { doc, tableName: TableName } = options;
   const now = options.now ?? (() => new Date());
+  const expiry = options.expiry ?? createExpiry(DEFAULT_RETENTION, now);
 
   async function find(eventId: string): Promise<EventBinding | undefined> {
     const { Item } = await doc.send(
       new GetCommand({ TableName, Key: eventBindingKey(eventId), ConsistentRead: true }),
     );
-    return Item ? bindingSchema.parse(Item) : undefined;
+    const live = expiry.live(Item);
+    return live ? bindingSchema.parse(live) : undefined;
   }
 
   return {
@@ -54,17 +59,15 @@ export function createEventBindings(options: EventBindingsOptions): EventBinding
     async bind(eventId, binding) {
       const at = now();
       const item: EventBinding = { ...binding, boundAt: at.toISOString() };
+      const absent = expiry.absent();
       try {
         await doc.send(
           new PutCommand({
             TableName,
-            Item: {
-              ...eventBindingKey(eventId),
-              ...item,
-              [K.ttl]: Math.floor(at.getTime() / 1000) + BINDING_TTL_DAYS * 86_400,
-            },
-            ConditionExpression: 'attribute_not_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': K.partitionKey },
+            Item: { ...eventBindingKey(eventId), ...item, [K.ttl]: expiry.record() },
+            ConditionExpression: absent.expression,
+            ExpressionAttributeNames: absent.names,
+            ExpressionAttributeValues: absent.values,
           }),
         );
         return { binding: item, created: true };

@@ -6,19 +6,38 @@
  *
  * Listing for the digest reads the `byDay` index one UTC day at a time with the SDK's
  * paginator (`paginateQuery`), never a scan.
+ *
+ * Retention (retention.ts):
+ * - The item never expires while the incident is open. When it resolves it gets `expiresAt` =
+ *   now + `incidentDays`, which later writes keep and a reopen removes; after each mirror the
+ *   incident's own delivery records take the same expiry (incident-lifetime.ts).
+ * - Usernames live in an item of their own (`INC#<id>` / `USERS`) that expires `usernameDays`
+ *   after they were last recorded, while this item keeps the counts (`impact`, `usernameCount`).
+ *   An item, because DynamoDB's TTL deletes items, never attributes, and it is the one deletion
+ *   that needs no process of ours to run. Rejected: a scheduled job removing the attribute (a
+ *   missed run leaves the names), hashing the names (still personal data). A read puts the two
+ *   together: once the names are gone `users` is empty and `usernamesExpired` says so.
+ * - The names are written first, then the item, in one optimistic attempt: a crash between
+ *   leaves names the item does not count yet, which its next write counts.
+ * - Either item past its `expiresAt` is gone, whether or not DynamoDB has deleted it yet.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ALERTS_TABLE_KEYS as K, META, dayPk, daySk, incidentPk } from '../alerts-table';
+import { z } from 'zod';
+import { ALERTS_TABLE_KEYS as K, META, USERS, dayPk, daySk, incidentPk, usersDaySk } from '../alerts-table';
 import type { Span } from './decide';
+import { createIncidentLifetime, type IncidentLifetime } from './incident-lifetime';
 import { EMPTY_IMPACT, incidentSchema, mergeImpact, mergeUsers, type Incident } from './model';
 import type { Optimistic } from './optimistic';
+import { createExpiry, DEFAULT_RETENTION, type Expiry } from './retention';
 import type { IncidentMeta, IncidentRecords } from './types';
 
 export interface IncidentRecordsOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
   optimistic: Optimistic;
+  expiry?: Expiry;
+  lifetime?: IncidentLifetime;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -42,41 +61,76 @@ export function spanFields(
   };
 }
 
+const usersSchema = z.object({ incidentId: z.string(), users: z.array(z.string()), rev: z.number().int() });
+
+/** An incident as read, with the revision of its usernames item (0: none, or expired). */
+interface Stored {
+  incident: Incident;
+  usersRev: number;
+}
+
 export function createIncidentRecords(options: IncidentRecordsOptions): IncidentRecords {
   const { doc, tableName: TableName, optimistic } = options;
+  const expiry = options.expiry ?? createExpiry(DEFAULT_RETENTION, () => new Date());
+  const lifetime = options.lifetime ?? createIncidentLifetime({ doc, tableName: TableName, expiry });
+  const keyOf = (id: string, sk: string) => ({ [K.partitionKey]: incidentPk(id), [K.sortKey]: sk });
 
-  async function get(id: string): Promise<Incident | undefined> {
-    const { Item } = await doc.send(
-      new GetCommand({
-        TableName,
-        Key: { [K.partitionKey]: incidentPk(id), [K.sortKey]: META },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? incidentSchema.parse(Item) : undefined;
+  async function getItem(id: string, sk: string) {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: keyOf(id, sk), ConsistentRead: true }));
+    // Past its expiresAt but not yet deleted (DynamoDB deletes lazily, within days): gone.
+    return expiry.live(Item);
   }
 
-  function item(incident: Incident): Record<string, unknown> {
-    return {
-      ...incident,
-      [K.partitionKey]: incidentPk(incident.id),
-      [K.sortKey]: META,
-      [K.byDayPartitionKey]: dayPk(incident.firstFiredAt),
-      [K.byDaySortKey]: daySk(incident.firstFiredAt, incident.id),
-    };
+  async function read(id: string): Promise<Stored | undefined> {
+    const [item, names] = await Promise.all([getItem(id, META), getItem(id, USERS)]);
+    return item ? compose(item, names) : undefined;
+  }
+
+  async function get(id: string): Promise<Incident | undefined> {
+    return (await read(id))?.incident;
   }
 
   /** Writes `next` if the stored version is still `next.version - 1` (or absent for 1). */
-  async function putVersioned(next: Incident): Promise<boolean> {
-    const first = next.version === 1;
+  async function putVersioned(next: Incident): Promise<Incident | undefined> {
+    const settled = withExpiry(next, expiry);
+    const first = settled.version === 1;
+    const absent = expiry.absent();
     try {
       await doc.send(
         new PutCommand({
           TableName,
-          Item: item(next),
-          ConditionExpression: first ? 'attribute_not_exists(#pk)' : '#v = :prev',
-          ExpressionAttributeNames: first ? { '#pk': K.partitionKey } : { '#v': 'version' },
-          ...(first ? {} : { ExpressionAttributeValues: { ':prev': next.version - 1 } }),
+          Item: metaItem(settled),
+          ConditionExpression: first ? absent.expression : '#v = :prev',
+          ExpressionAttributeNames: first ? absent.names : { '#v': 'version' },
+          ExpressionAttributeValues: first ? absent.values : { ':prev': settled.version - 1 },
+        }),
+      );
+      return settled;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes the usernames if their item is still at `rev` (0: absent or expired). */
+  async function putUsers(incident: Incident, users: readonly string[], rev: number): Promise<boolean> {
+    const absent = expiry.absent();
+    try {
+      await doc.send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...keyOf(incident.id, USERS),
+            incidentId: incident.id,
+            users,
+            rev: rev + 1,
+            [K.byDayPartitionKey]: dayPk(incident.firstFiredAt),
+            [K.byDaySortKey]: usersDaySk(incident.firstFiredAt, incident.id),
+            [K.ttl]: expiry.usernames(),
+          },
+          ConditionExpression: rev === 0 ? absent.expression : '#rev = :rev',
+          ExpressionAttributeNames: rev === 0 ? absent.names : { '#rev': 'rev' },
+          ExpressionAttributeValues: rev === 0 ? absent.values : { ':rev': rev },
         }),
       );
       return true;
@@ -86,6 +140,10 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
     }
   }
 
+  /** The incident's own delivery records take its expiry (incident-lifetime.ts). */
+  const syncLifetime = (incident: Incident) =>
+    lifetime.syncAll(incident.id, { version: incident.version, expiresAt: incident.expiresAt });
+
   /** Applies `change` to the current item; `undefined` from `change` means "nothing to do". */
   function update(id: string, change: (incident: Incident) => Incident | undefined) {
     return optimistic(`incident ${id}`, async () => {
@@ -93,35 +151,50 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
       if (!current) return { value: undefined };
       const next = change(current);
       if (!next) return { value: current };
-      return (await putVersioned({ ...next, version: current.version + 1 })) ? { value: next } : undefined;
+      const written = await putVersioned({ ...next, version: current.version + 1 });
+      if (written && written.expiresAt !== current.expiresAt) await syncLifetime(written);
+      return written ? { value: written } : undefined;
     }).then((r) => r.value);
   }
 
   return {
     get,
 
-    mirror: (span, meta) =>
-      optimistic(`incident ${span.id}`, async () => {
+    async mirror(span, meta) {
+      const incident = await optimistic(`incident ${span.id}`, async () => {
         const current = await get(span.id);
-        if (!current) {
-          const fresh = newIncident(span, meta);
-          return (await putVersioned(fresh)) ? fresh : undefined;
-        }
+        if (!current) return putVersioned(newIncident(span, meta));
         if ((current.spanVersion ?? 0) >= span.version) return current;
-        const next: Incident = {
+        return putVersioned({
           ...withoutResolved(current),
           ...spanFields(span),
           version: current.version + 1,
-        };
-        return (await putVersioned(next)) ? next : undefined;
-      }),
+        });
+      });
+      // Also when it was already written: the retry of a mirror that died before this line.
+      await syncLifetime(incident);
+      return incident;
+    },
 
     updateImpact: (id, impact, users) =>
-      update(id, (current) => ({
-        ...current,
-        impact: mergeImpact(current.impact, impact),
-        ...mergeUsers(current.users, users, current.usersTruncated),
-      })),
+      optimistic(`incident ${id}`, async () => {
+        const stored = await read(id);
+        if (!stored) return { value: undefined };
+        const { incident: current, usersRev } = stored;
+        const merged = mergeUsers(current.users, users, current.usersTruncated);
+        if (merged.users.length > current.users.length) {
+          if (!(await putUsers(current, merged.users, usersRev))) return undefined;
+        }
+        const count = Math.max(current.usernameCount ?? 0, merged.users.length);
+        const next = await putVersioned({
+          ...current,
+          impact: mergeImpact(current.impact, impact),
+          ...merged,
+          ...(count > 0 ? { usernameCount: count } : {}),
+          version: current.version + 1,
+        });
+        return next ? { value: next } : undefined;
+      }).then((r) => r.value),
 
     markPaged: (id, at) =>
       update(id, (current) => (current.pagedAt ? undefined : { ...current, pagedAt: at.toISOString() })),
@@ -139,7 +212,10 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
       update(id, (current) => (current.relatedTo ? undefined : { ...current, relatedTo })),
 
     async listStartedBetween(start, end) {
-      const incidents: Incident[] = [];
+      const items: Record<string, unknown>[] = [];
+      const names = new Map<string, Record<string, unknown>>();
+      /** Usernames items seen but expired: no need to look for them elsewhere. */
+      const expiredNames = new Set<string>();
       for (const day of utcDays(start, end)) {
         const pages = paginateQuery(
           { client: doc },
@@ -156,11 +232,57 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
             },
           },
         );
-        for await (const page of pages)
-          incidents.push(...(page.Items ?? []).map((i) => incidentSchema.parse(i)));
+        for await (const page of pages) {
+          for (const raw of page.Items ?? []) {
+            const isNames = raw[K.sortKey] === USERS;
+            // Expired, not yet deleted by DynamoDB's lazy TTL: gone.
+            const item = expiry.live(raw);
+            if (isNames && !item) expiredNames.add(String(raw.incidentId));
+            else if (isNames && item) names.set(String(item.incidentId), item);
+            else if (item) items.push(item);
+          }
+        }
+      }
+      const incidents: Incident[] = [];
+      for (const item of items) {
+        const id = String(item.id);
+        // A list written before a late event moved the incident's start sits under its old day.
+        const lookUp = !names.has(id) && !expiredNames.has(id) && Number(item.usernameCount ?? 0) > 0;
+        const own = lookUp ? await getItem(id, USERS) : names.get(id);
+        incidents.push(compose(item, own).incident);
       }
       return incidents;
     },
+  };
+}
+
+/** The incident item and its usernames (if still kept) as one incident. */
+function compose(item: Record<string, unknown>, names: Record<string, unknown> | undefined): Stored {
+  const list = names ? usersSchema.parse(names) : undefined;
+  const users = list?.users ?? [];
+  const incident = incidentSchema.parse({ ...item, users });
+  const expired = incident.usernamesExpired === true || (incident.usernameCount ?? 0) > users.length;
+  return {
+    incident: expired ? { ...incident, usernamesExpired: true } : incident,
+    usersRev: list?.rev ?? 0,
+  };
+}
+
+/** Open: never expires. Resolved: from when it resolved, kept by later writes. */
+function withExpiry(incident: Incident, expiry: Expiry): Incident {
+  const { expiresAt, ...rest } = incident;
+  return incident.state === 'open' ? rest : { ...rest, expiresAt: expiresAt ?? expiry.record() };
+}
+
+/** The incident item: everything but the usernames, which have their own item. */
+function metaItem(incident: Incident): Record<string, unknown> {
+  const { users: _users, ...rest } = incident;
+  return {
+    ...rest,
+    [K.partitionKey]: incidentPk(incident.id),
+    [K.sortKey]: META,
+    [K.byDayPartitionKey]: dayPk(incident.firstFiredAt),
+    [K.byDaySortKey]: daySk(incident.firstFiredAt, incident.id),
   };
 }
 

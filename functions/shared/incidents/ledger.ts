@@ -7,6 +7,11 @@
  * Written with optimistic locking on `version`; the outbox is bounded (MAX_OUTBOX, oldest
  * dropped with a log line by the caller) so a bus that stays broken cannot grow the item past
  * DynamoDB's 400 KB.
+ *
+ * Retention (retention.ts): a ledger with an open incident or an event still to publish never
+ * expires; otherwise it expires `retention.incidentDays` after its last write, and the rule's
+ * next event starts a fresh one. A ledger past its `expiresAt` is read as empty and may be
+ * overwritten, whether or not DynamoDB has deleted it yet.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,7 +19,8 @@ import { z } from 'zod';
 import { ALERTS_TABLE_KEYS as K, LEDGER, rulePk } from '../alerts-table';
 import { EMPTY_LEDGER, type RuleLedger } from './decide';
 import { alertSourceSchema } from './model';
-import type { Outbox, OutboxEntry, RuleLedgers } from './types';
+import { createExpiry, DEFAULT_RETENTION, type Expiry } from './retention';
+import type { LedgerItem, Outbox, OutboxEntry, RuleLedgers } from './types';
 import type { Optimistic } from './optimistic';
 
 export const MAX_OUTBOX = 100;
@@ -83,17 +89,26 @@ export function ledgerKey(key: { ruleId: string; test: boolean }) {
 export interface LedgerStoreOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
+  expiry?: Expiry;
+}
+
+/** Nothing may be lost while a span is open or an `Incident Updated` is owed. */
+function ledgerTtl(next: Omit<LedgerItem, 'version'>, expiry: Expiry): { expiresAt?: number } {
+  const needed = next.outbox.length > 0 || next.ledger.spans.some((s) => s.state === 'open');
+  return needed ? {} : { [K.ttl]: expiry.record() };
 }
 
 export function createRuleLedgers(options: LedgerStoreOptions): RuleLedgers {
   const { doc, tableName: TableName } = options;
+  const expiry = options.expiry ?? createExpiry(DEFAULT_RETENTION, () => new Date());
   return {
     async get(key) {
       const { Item } = await doc.send(
         new GetCommand({ TableName, Key: ledgerKey(key), ConsistentRead: true }),
       );
-      if (!Item) return { ledger: EMPTY_LEDGER, outbox: [], version: 0 };
-      const parsed = itemSchema.parse(Item);
+      const live = expiry.live(Item);
+      if (!live) return { ledger: EMPTY_LEDGER, outbox: [], version: 0 };
+      const parsed = itemSchema.parse(live);
       return {
         ledger: parsed.ledger as RuleLedger,
         outbox: parsed.outbox as OutboxEntry[],
@@ -102,14 +117,21 @@ export function createRuleLedgers(options: LedgerStoreOptions): RuleLedgers {
     },
 
     async put(key, next, expected) {
+      const absent = expiry.absent();
       try {
         await doc.send(
           new PutCommand({
             TableName,
-            Item: { ...ledgerKey(key), ledger: next.ledger, outbox: next.outbox, version: expected + 1 },
-            ConditionExpression: expected === 0 ? 'attribute_not_exists(#pk)' : '#v = :expected',
-            ExpressionAttributeNames: expected === 0 ? { '#pk': K.partitionKey } : { '#v': 'version' },
-            ...(expected === 0 ? {} : { ExpressionAttributeValues: { ':expected': expected } }),
+            Item: {
+              ...ledgerKey(key),
+              ledger: next.ledger,
+              outbox: next.outbox,
+              version: expected + 1,
+              ...ledgerTtl(next, expiry),
+            },
+            ConditionExpression: expected === 0 ? absent.expression : '#v = :expected',
+            ExpressionAttributeNames: expected === 0 ? absent.names : { '#v': 'version' },
+            ExpressionAttributeValues: expected === 0 ? absent.values : { ':expected': expected },
           }),
         );
         return true;

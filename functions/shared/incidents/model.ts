@@ -69,9 +69,18 @@ export const incidentSchema = z.object({
   slack: z.object({ channel: z.string(), rootTs: z.string() }).optional(),
   /** Peak figures seen across the incident's events. */
   impact: impactSchema,
-  /** Affected usernames (bounded by MAX_STORED_USERS). */
+  /**
+   * Affected usernames (bounded by MAX_STORED_USERS). Kept in their own item, which expires
+   * `retention.usernameDays` after they were last recorded: empty once they are gone.
+   */
   users: z.array(z.string()),
   usersTruncated: z.boolean(),
+  /** How many usernames the list held when it was last written; stays when the names expire. */
+  usernameCount: z.number().int().min(0).optional(),
+  /** Some of the incident's usernames were dropped by retention: counts stay, names are gone. */
+  usernamesExpired: z.boolean().optional(),
+  /** When the item expires (epoch seconds, the table's TTL attribute); none while it is open. */
+  expiresAt: z.number().int().optional(),
   /** Bumped on every write of the item (optimistic locking). */
   version: z.number().int().min(1),
   /** The rule ledger's version of this incident's span that the item shows (ledger.ts). */

@@ -15,15 +15,18 @@
  * | 4    | the event binding (first writer wins)         | nothing: later deliveries are claimed      |
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Retention } from '../../../rules/schema';
 import type { Random, Sleep } from '../retry';
 import { decide, type Change, type Observation, type SpanChange } from './decide';
 import { createDeliveries } from './deliveries';
 import { createEventBindings } from './event-bindings';
 import { createIncidentHistory } from './history';
+import { createIncidentLifetime } from './incident-lifetime';
 import { createIncidentRecords } from './incident-records';
 import { createOutbox, createRuleLedgers, MAX_OUTBOX } from './ledger';
 import type { AlertSource, Incident } from './model';
 import { optimistic } from './optimistic';
+import { createExpiry, DEFAULT_RETENTION } from './retention';
 import { incidentId, type FiringEvent } from './transitions';
 import type {
   Deliveries,
@@ -50,6 +53,11 @@ export interface IncidentStoreOptions {
   random?: Random;
   /** Attempts for one optimistic update before giving up. @default 25 */
   maxAttempts?: number;
+  /**
+   * How long items live (the rule set's `retention`; retention.ts says which item gets what).
+   * @default 90 days for incidents and their records, 30 for usernames
+   */
+  retention?: Retention;
 }
 
 export interface ApplyInput {
@@ -109,12 +117,15 @@ export function createIncidentStore(options: IncidentStoreOptions): IncidentStor
     random: options.random ?? Math.random,
     ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
   });
-  const ledgers = createRuleLedgers({ doc, tableName });
-  const incidents = createIncidentRecords({ doc, tableName, optimistic: retry });
-  const history = createIncidentHistory({ doc, tableName });
-  const deliveries = createDeliveries({ doc, tableName, now });
+  // One expiry for every item kind, on the store's clock: TTLs are computed there only.
+  const expiry = createExpiry(options.retention ?? DEFAULT_RETENTION, now);
+  const lifetime = createIncidentLifetime({ doc, tableName, expiry });
+  const ledgers = createRuleLedgers({ doc, tableName, expiry });
+  const incidents = createIncidentRecords({ doc, tableName, optimistic: retry, expiry, lifetime });
+  const history = createIncidentHistory({ doc, tableName, expiry });
+  const deliveries = createDeliveries({ doc, tableName, now, expiry, lifetime });
   const outbox = createOutbox(ledgers, retry);
-  const bindings = createEventBindings({ doc, tableName, now });
+  const bindings = createEventBindings({ doc, tableName, now, expiry });
 
   async function mirrorAll(key: RuleKey, ids: Iterable<string>, meta: IncidentMeta) {
     const { ledger } = await ledgers.get(key);

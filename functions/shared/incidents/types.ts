@@ -89,9 +89,17 @@ export interface IncidentHistory {
 }
 
 export interface DeliveryKey {
+  /** The event the delivery is for, or INCIDENT_EVENT_KEY for the incident as a whole. */
   eventKey: string;
   channel: string;
 }
+
+/**
+ * `eventKey` of a delivery that belongs to the incident as a whole (its thread root, its page
+ * email): such a record lives exactly as long as the incident (incident-lifetime.ts); any other
+ * lives `retention.incidentDays` from its write (retention.ts).
+ */
+export const INCIDENT_EVENT_KEY = 'incident';
 
 export interface DeliveryRecord {
   status: 'sending' | 'sent';
