@@ -215,4 +215,12 @@ describe('loadRuleSet', () => {
       'c routes.slack',
     ]);
   });
+
+  it('reports a malformed rule once, not again as a missing target of the rule that inhibits it', () => {
+    const pager = rule({ id: 'pager', severity: 'page', inhibits: ['quiet'], routes: { slack: 'alerts' } });
+    expect(messages(set([pager, rule({ id: 'quiet', severity: 'urgent' as never })]))).toEqual([
+      'quiet severity: Invalid option: expected one of "page"|"ticket"|"info"',
+    ]);
+    expect(messages(set([pager]))).toEqual(['pager inhibits[0]: no rule "quiet" (known: pager)']);
+  });
 });

@@ -19,6 +19,11 @@ import type { AlarmSettings, Rule, RuleSet } from './schema';
 
 export interface ValidateOptions {
   /**
+   * Ids of rules that failed their own schema (their problems are reported already): a
+   * reference to one is not also reported as a reference to a rule that does not exist.
+   */
+  invalidRuleIds?: ReadonlySet<string>;
+  /**
    * When given, silences that ended before `now` are errors (stale config). Omitted at
    * runtime in Lambda, where an expired silence simply stops applying.
    */
@@ -56,7 +61,7 @@ export function validateRuleSet(ruleSet: RuleSet, options: ValidateOptions = {})
     accounts.add(account);
   });
 
-  issues.push(...inhibitionIssues(ruleSet));
+  issues.push(...inhibitionIssues(ruleSet, options.invalidRuleIds ?? new Set()));
 
   const testChannel = ruleSet.testAlerts.slackChannel;
   if (testChannel !== undefined && !channels.has(testChannel)) {
@@ -143,7 +148,7 @@ const RANK: Record<Rule['severity'], number> = { page: 3, ticket: 2, info: 1 };
  * never silenced by a ticket), and no chain of inhibitions comes back to where it started.
  * `impact` only on `page` rules (it decides whether they page).
  */
-function inhibitionIssues(ruleSet: RuleSet): RuleIssue[] {
+function inhibitionIssues(ruleSet: RuleSet, invalid: ReadonlySet<string>): RuleIssue[] {
   const issues: RuleIssue[] = [];
   const byId = new Map(ruleSet.rules.map((r) => [r.id, r]));
   for (const rule of ruleSet.rules) {
@@ -151,8 +156,10 @@ function inhibitionIssues(ruleSet: RuleSet): RuleIssue[] {
     rule.inhibits.forEach((target, i) => {
       const other = byId.get(target);
       if (target === rule.id) add(`inhibits[${i}]`, 'a rule cannot inhibit itself');
-      else if (!other) add(`inhibits[${i}]`, `no rule "${target}" (known: ${[...byId.keys()].join(', ')})`);
-      else if (RANK[other.severity] >= RANK[rule.severity])
+      else if (!other) {
+        if (!invalid.has(target))
+          add(`inhibits[${i}]`, `no rule "${target}" (known: ${[...byId.keys()].join(', ')})`);
+      } else if (RANK[other.severity] >= RANK[rule.severity])
         add(
           `inhibits[${i}]`,
           `"${target}" is ${other.severity}, not lower than this rule's ${rule.severity}: only a higher severity inhibits`,
@@ -181,7 +188,7 @@ export function inhibitionCycles(rules: readonly Pick<Rule, 'id' | 'inhibits'>[]
       if (state.get(next) === 'open') {
         const cycle = [...path.slice(path.indexOf(next)), next];
         const key = [...cycle.slice(0, -1)].sort().join(',');
-        if (!seen.has(key)) cycles.push(cycle), seen.add(key);
+        if (!seen.has(key)) (cycles.push(cycle), seen.add(key));
       } else if (state.get(next) !== 'done') visit(next, [...path, next]);
     }
     state.set(id, 'done');

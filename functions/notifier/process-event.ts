@@ -444,10 +444,13 @@ async function deliverStage(
   const fail = failureIn(ctx);
 
   // Severity from impact: decided once per incident, after at most emailWaitMs of reading; the
-  // page email goes only if it still pages. The root shows the decision once it is made.
-  const deciding = firingLike(alert)
-    ? message.severity(incident).catch(fail('record', 'deciding the severity'))
-    : undefined;
+  // page email goes only if it still pages. The root shows the decision once it is made. A test
+  // alert is a drill of the route the rule pages on: whatever real traffic its window holds
+  // does not downgrade it (`fire --email` must reach the on-call email).
+  const deciding =
+    firingLike(alert) && alert.kind !== 'test'
+      ? message.severity(incident).catch(fail('record', 'deciding the severity'))
+      : undefined;
   const paging = async () => ((await deciding)?.severity ?? 'page') === 'page';
 
   // The email never waits for Slack: both run at once, and either may fail alone.

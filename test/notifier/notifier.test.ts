@@ -51,9 +51,6 @@ function ruleSetWith(change: Partial<Rule>, channel: string): RuleSet {
       r.id === RULE
         ? {
             ...r,
-            // The stand-in answers in milliseconds: read the sub-windows as fast as it allows,
-            // so one invocation finishes the list (continuations have their own test).
-            enrichment: { ...r.enrichment, xrayRequestsPerSecond: 50 },
             // These scenarios are about delivery: the rule pages whatever the impact (severity
             // from impact has its own scenario below, with the shipped rule's threshold).
             impact: undefined,

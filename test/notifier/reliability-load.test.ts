@@ -22,6 +22,9 @@ function manyRules(count: number): Rule[] {
     id: `load-${String(i + 1).padStart(2, '0')}`,
     title: `Load rule ${i + 1}`,
     group: { ...base.group, insights: false, insightNotifications: false },
+    // Every outage pages (and mails), whatever its impact: this load is about delivery.
+    impact: undefined,
+    inhibits: [],
   }));
 }
 
