@@ -27,7 +27,7 @@
  */
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -104,6 +104,28 @@ const importArgs = (file: string) => [
   `await import(${JSON.stringify(file)}); ${PRINT_CPU}`,
 ];
 
+/**
+ * Compiles the bundle as an ES module (parse and compile, as `import` does first) and stops there:
+ * no linking, no built-ins loaded, no module code run. `vm.SourceTextModule` needs
+ * `--experimental-vm-modules`, which by itself costs nothing measurable at startup.
+ */
+const compileArgs = (file: string) => [
+  '--experimental-vm-modules',
+  '--no-warnings',
+  '--input-type=module',
+  '-e',
+  `import { readFileSync } from 'node:fs'; import vm from 'node:vm'; new vm.SourceTextModule(readFileSync(${JSON.stringify(file)}, 'utf8')); ${PRINT_CPU}`,
+];
+
+/** A module importing exactly the Node built-ins the bundle imports statically, and nothing else. */
+async function builtinsOnly(file: string): Promise<string> {
+  const source = await readFile(file, 'utf8');
+  const names = new Set([...source.matchAll(/from\s*"((?:node:)?[a-z_/0-9]+)"/g)].map((m) => m[1]!));
+  const out = join(dirname(file), 'builtins-only.mjs');
+  await writeFile(out, [...names].map((name) => `import ${JSON.stringify(name)};`).join('\n'));
+  return out;
+}
+
 function processCost(args: string[], env: Record<string, string>): Promise<ProcessCost> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
@@ -139,12 +161,23 @@ async function shippingFigures(quick: boolean): Promise<BenchFigure[]> {
   const fullChain = await bundle('list-cart', FULL_CHAIN);
   figures.push({ name: `bundle list-cart (${FULL_CHAIN.label})`, value: fullChain.bytes / 1024, unit: 'KB' });
 
-  const candidates = [
+  const listCart = (await bundle('list-cart', XRAY)).file;
+  const candidates: Array<{ name: string; file: string; args?: string[]; env?: Record<string, string> }> = [
     { name: 'list-products (X-Ray SDK)', file: (await bundle('list-products', XRAY)).file },
-    { name: 'list-cart (X-Ray SDK)', file: (await bundle('list-cart', XRAY)).file },
+    { name: 'list-cart (X-Ray SDK)', file: listCart },
     { name: 'list-cart (OTel)', file: (await bundle('list-cart', OTEL)).file },
     { name: `list-cart (${EXTERNAL.label})`, file: (await bundle('list-cart', EXTERNAL)).file },
     { name: `list-cart (${FULL_CHAIN.label})`, file: fullChain.file },
+    // Where a cart bundle's load goes (breakdown rows, no target): the Node built-ins it imports
+    // alone; its source compiled but neither linked nor run; the bundle with tracing off (no
+    // X-Ray SDK loaded at init).
+    { name: 'breakdown: only the built-ins list-cart imports', file: await builtinsOnly(listCart) },
+    { name: 'breakdown: list-cart compiled, not run', file: listCart, args: compileArgs(listCart) },
+    {
+      name: 'breakdown: list-cart (X-Ray SDK), tracing off',
+      file: listCart,
+      env: { ...LOAD_ENV, LAMBDA_TASK_ROOT: '', POWERTOOLS_TRACE_ENABLED: 'false' },
+    },
   ];
   const bare: ProcessCost[] = [];
   const samples = candidates.map(() => [] as ProcessCost[]);
@@ -152,7 +185,9 @@ async function shippingFigures(quick: boolean): Promise<BenchFigure[]> {
   for (let i = 0; i < (quick ? 5 : 15); i++) {
     bare.push(await processCost(BARE, {}));
     for (const [index, candidate] of candidates.entries())
-      samples[index]!.push(await processCost(importArgs(candidate.file), LOAD_ENV));
+      samples[index]!.push(
+        await processCost(candidate.args ?? importArgs(candidate.file), candidate.env ?? LOAD_ENV),
+      );
   }
   const median = (costs: ProcessCost[], key: keyof ProcessCost) =>
     percentile(
@@ -164,7 +199,10 @@ async function shippingFigures(quick: boolean): Promise<BenchFigure[]> {
   figures.push({ name: 'cold start: bare node -e 0, wall (baseline)', value: bareWall, unit: 'ms' });
   figures.push({ name: 'cold start: bare node -e 0, CPU (baseline)', value: bareCpu, unit: 'ms' });
   for (const [index, candidate] of candidates.entries()) {
-    const chosen = candidate.file.includes('-bundled') && !candidate.name.includes('full');
+    const chosen =
+      candidate.file.includes('-bundled') &&
+      !candidate.name.includes('full') &&
+      !candidate.name.startsWith('breakdown');
     const target = chosen ? { target: { op: '<=' as const, value: 2 } } : {};
     const wall = median(samples[index]!, 'wallMs');
     const cpu = median(samples[index]!, 'cpuMs');

@@ -8,16 +8,23 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { RuleSetInput } from '../rules/schema';
+import { Interactivity } from './constructs/interactivity';
 import { OUTPUT_KEYS } from './outputs';
 import { UserImpactAlerting, type UserImpactAlertingProps } from './user-impact-alerting';
 
 export interface AlertingStackProps extends StackProps, Omit<UserImpactAlertingProps, 'rules'> {
   /** The rule set (a definition or an already validated set); validated again at synth. */
   ruleSet: RuleSetInput;
+  /**
+   * Secrets Manager name of the Slack app's signing secret (the page buttons' endpoint).
+   * @default `${namePrefix}/slack-signing-secret`
+   */
+  slackSigningSecretName?: string;
 }
 
 export class AlertingStack extends Stack {
   readonly alerting: UserImpactAlerting;
+  readonly interactivity: Interactivity;
 
   constructor(scope: Construct, id: string, props: AlertingStackProps) {
     super(scope, id, props);
@@ -34,6 +41,18 @@ export class AlertingStack extends Stack {
       }),
     });
     const { notifier, operations } = this.alerting;
+
+    // Slack interactivity (page buttons): its own construct, infra/constructs/interactivity.ts.
+    this.interactivity = new Interactivity(this, 'Interactivity', {
+      namePrefix: this.alerting.ruleSet.namePrefix,
+      table: this.alerting.alertsTable.table,
+      botTokenSecret: this.alerting.slackTokenSecret,
+      ...(props.slackSigningSecretName !== undefined && { signingSecretName: props.slackSigningSecretName }),
+    });
+    new CfnOutput(this, 'SlackInteractivityUrl', {
+      value: this.interactivity.url.url,
+      description: 'The Slack app’s Interactivity Request URL (README "Slack app")',
+    });
 
     // Read back by `npm run dlq` (cli/dlq/target.ts), so operators need not copy them.
     new CfnOutput(this, OUTPUT_KEYS.deadLetterQueueUrl, {

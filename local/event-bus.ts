@@ -3,7 +3,14 @@
  * delivery that behaves like EventBridge → Lambda (asynchronous invoke):
  * - at least once: optionally N copies of one event (same id), in sequence or at once;
  * - a handler that throws is retried (Lambda's async default: 2 retries), then the event
- *   goes to a dead-letter list with the error, like an on-failure destination.
+ *   goes to a dead-letter list with the error, like an on-failure destination;
+ * - or, with a delivery plan (`setDeliveryPlan`, the chaos run's): each copy reaches its target
+ *   after its own delay, on the caller's scheduler (virtual time), so events arrive out of
+ *   order; copies due at the same instant, of one event or of several, are delivered together,
+ *   concurrently. EventBridge promises neither order nor single delivery (docs/chaos.md).
+ *   `put` then resolves once the copies are scheduled, as PutEvents answers before anything is
+ *   delivered, and `deliveries()` lists them as they happen. The target is expected to be
+ *   Lambda's asynchronous queue (the runner's `invokeEvent`), which retries the function itself.
  *
  * Several named buses (EventBridge's `default` plus custom ones); a target listens on one bus,
  * as an EventBridge rule does, and a bus may carry a resource policy.
@@ -71,6 +78,20 @@ export interface Delivery {
   copy: number;
   attempts: number;
   outcome: 'delivered' | 'dead-lettered';
+  /** With a delivery plan: when it was delivered (virtual ms) and with how many others at once. */
+  deliveredAtMs?: number;
+  together?: number;
+}
+
+/**
+ * When each copy of an event reaches a target (see the header). Copies due at one instant are
+ * delivered together, concurrently, whichever events they belong to.
+ */
+export interface DeliveryPlan {
+  /** One delay (ms after the put) per copy; at least one. */
+  delays(event: BusEvent, targetId: string): readonly number[];
+  /** Runs `job` at virtual time `atMs`, after the jobs due before it (the pipeline's agenda). */
+  schedule(atMs: number, label: string, job: () => Promise<void>): void;
 }
 
 export interface DeadLetter {
@@ -111,6 +132,8 @@ export interface EventBus {
     time?: Date;
   }): BusEvent;
   setDuplicates(duplicates: Partial<DuplicateOptions>): void;
+  /** Deliver by `plan` from now on; undefined: at once again. */
+  setDeliveryPlan(plan: DeliveryPlan | undefined): void;
   /** Every event put on the bus, matched or not, in order. */
   events(): BusEvent[];
   deliveries(): Delivery[];
@@ -132,8 +155,38 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
   const deliveries: Delivery[] = [];
   const deadLetters: DeadLetter[] = [];
   const inFlight = new Set<Promise<unknown>>();
+  let plan: DeliveryPlan | undefined;
+  /** Planned deliveries by due time, each instant one batch. */
+  const batches = new Map<number, Array<{ target: EventTarget; event: BusEvent; copy: number }>>();
 
-  async function deliverCopy(target: EventTarget, event: BusEvent, copy: number): Promise<Delivery> {
+  function enqueue(atMs: number, target: EventTarget, event: BusEvent, copy: number, by: DeliveryPlan): void {
+    const waiting = batches.get(atMs);
+    if (waiting) {
+      waiting.push({ target, event, copy });
+      return;
+    }
+    const batch = [{ target, event, copy }];
+    batches.set(atMs, batch);
+    by.schedule(atMs, `deliver ${event['detail-type']}`, async () => {
+      batches.delete(atMs);
+      const together = batch.length;
+      const work = Promise.all(batch.map((d) => deliverCopy(d.target, d.event, d.copy, { together })));
+      inFlight.add(work);
+      try {
+        await work;
+      } finally {
+        inFlight.delete(work);
+      }
+    });
+  }
+
+  async function deliverCopy(
+    target: EventTarget,
+    event: BusEvent,
+    copy: number,
+    planned?: { together: number },
+  ): Promise<Delivery> {
+    const at = planned ? { deliveredAtMs: clock().getTime(), together: planned.together } : {};
     const retry = { ...defaultRetry, ...target.retry };
     let lastError: unknown;
     for (let attempt = 1; attempt <= retry.retries + 1; attempt++) {
@@ -147,6 +200,7 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
           copy,
           attempts: attempt,
           outcome: 'delivered',
+          ...at,
         });
       } catch (error) {
         lastError = error;
@@ -154,7 +208,14 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     }
     const attempts = retry.retries + 1;
     deadLetters.push({ targetId: target.id, event, error: lastError, attempts });
-    return record({ targetId: target.id, eventId: event.id, copy, attempts, outcome: 'dead-lettered' });
+    return record({
+      targetId: target.id,
+      eventId: event.id,
+      copy,
+      attempts,
+      outcome: 'dead-lettered',
+      ...at,
+    });
   }
 
   function record(delivery: Delivery): Delivery {
@@ -193,6 +254,16 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
       const matching = [...targets.values()].filter(
         ({ target, matches }) => (target.busName ?? 'default') === busName && matches(event),
       );
+      if (plan) {
+        const by = plan;
+        const nowMs = clock().getTime();
+        for (const { target } of matching) {
+          const delays = by.delays(event, target.id);
+          if (delays.length === 0) throw new RangeError(`the delivery plan gave ${target.id} no copy`);
+          delays.forEach((delay, i) => enqueue(nowMs + Math.max(0, delay), target, event, i + 1, by));
+        }
+        return Promise.resolve([]);
+      }
       const work = Promise.all(matching.map(({ target }) => deliverTo(target, event, dup))).then((r) =>
         r.flat(),
       );
@@ -214,6 +285,9 @@ export function createEventBus(options: EventBusOptions = {}): EventBus {
     }),
     setDuplicates(next) {
       duplicates = { ...duplicates, ...next };
+    },
+    setDeliveryPlan(next) {
+      plan = next;
     },
     events: () => [...events],
     deliveries: () => [...deliveries],

@@ -62,6 +62,11 @@ export async function startHttpServer(handler: HttpHandler): Promise<RunningServ
         });
     });
   });
+  // Node closes a keep-alive connection after 5 s idle; a client that reuses it at that moment
+  // gets ECONNRESET. The gaps between a function's calls are wall time here, and on a loaded
+  // machine (or while other invocations run, as under --chaos) they reach 5 s, so a stand-in
+  // keeps idle connections as long as a run lasts instead.
+  server.keepAliveTimeout = 10 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

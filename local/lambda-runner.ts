@@ -11,27 +11,43 @@
  *
  * - Lambda-mode environment first: `prepareLambdaEnvironment()` must run before anything
  *   imports `aws-xray-sdk-core`, which decides Lambda mode and the daemon address on load.
- * - One sandbox: invocations run one at a time. The process has one `process.env`, and the
- *   X-Ray SDK reads `_X_AMZN_TRACE_ID` from it per subsegment, so two overlapping invocations
- *   would write into each other's traces. Per-function variables are set for the invocation
- *   and restored after it.
+ * - Sandboxes (lambda/sandboxes.ts): invocations of different functions never overlap (the
+ *   process has one `process.env`, and the X-Ray SDK reads `_X_AMZN_TRACE_ID` from it per
+ *   subsegment); one function runs up to its `maxConcurrency` invocations at once (default 1,
+ *   one sandbox). Per-function variables are set for the invocations and restored after them.
  * - Per invocation: a trace id from the (virtual) clock, `_X_AMZN_TRACE_ID` naming the function
  *   segment as parent, a Lambda-shaped context, the handler, then the service's segments over
  *   UDP: API Gateway stage (root) or Lambda service (root of async invokes), and the function.
  * - Functions are initialised by `warm()` before traffic (as with provisioned concurrency), so
  *   the wall time of importing the SDKs never lands in a shopper's response time.
+ * - Kills (`crashes`, lambda/kill-switch.ts): an invocation dies where the crash plan says, as
+ *   at Lambda's timeout: reported failed at once, its later calls refused, its output dropped.
+ * - Lambda's asynchronous queue (`invokeEvent`, with `asyncQueue`): a failed or killed
+ *   invocation is tried again about one and then two minutes later on the caller's scheduler
+ *   (the pipeline's virtual-time agenda), and what still fails goes to the on-failure callback
+ *   (the pipeline writes Lambda's invocation record to the dead-letter queue).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { TracingBackend } from '../functions/shared/types/tracing';
 import type { SegmentDocument } from './segments-to-trace';
+import { setEnv } from './lambda/sandboxes';
 import {
   apiGatewayEvent,
   clientResponse,
   type ApiRequest,
   type ApiStage,
 } from './pipeline/api-gateway-event';
+import {
+  createKillSwitch,
+  InvocationKilled,
+  type CrashPolicy,
+  type KillRecord,
+  type KillSwitch,
+} from './lambda/kill-switch';
+import { createOutputRouter, type LogSink } from './lambda/output';
+import { createSandboxes } from './lambda/sandboxes';
 import {
   apiStageSegment,
   functionArn,
@@ -51,6 +67,8 @@ export interface LambdaFunction<E, R> {
   env?: Readonly<Record<string, string>>;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** Invocations that may run at once (lambda/sandboxes.ts). @default 1 */
+  maxConcurrency?: number;
 }
 
 export type ApiFunction = LambdaFunction<APIGatewayProxyEvent, APIGatewayProxyResult>;
@@ -69,7 +87,40 @@ export interface ApiInvocation extends Invocation<APIGatewayProxyResult> {
   response: APIGatewayProxyResult;
 }
 
-export type LogStream = 'stdout' | 'stderr';
+export type { LogStream } from './lambda/output';
+export type { CrashPlan, CrashPoint, CrashPolicy, KillRecord } from './lambda/kill-switch';
+
+/** Lambda's waits before its two retries of an asynchronous invocation (docs/dead-letters.md, §2; docs/chaos.md). */
+export const LAMBDA_ASYNC_RETRY_DELAYS_MS: readonly number[] = [60_000, 120_000];
+
+export interface AsyncQueueOptions {
+  /** Runs `job` at virtual time `atMs` (the pipeline's agenda). */
+  schedule: (atMs: number, label: string, job: () => Promise<void>) => void;
+  /** Waits before each retry. @default LAMBDA_ASYNC_RETRY_DELAYS_MS */
+  retryDelaysMs?: readonly number[];
+  /** The on-failure destination: the event failed every attempt. */
+  onFailure?: (failure: AsyncFailure) => Promise<void> | void;
+}
+
+export interface AsyncFailure {
+  fn: string;
+  event: unknown;
+  attempts: number;
+  requestId: string;
+  error: Error;
+  atMs: number;
+}
+
+/** One try of an asynchronous invocation, as Lambda's queue saw it. */
+export interface AsyncAttempt {
+  fn: string;
+  key: string | undefined;
+  attempt: number;
+  requestId: string;
+  startMs: number;
+  outcome: 'succeeded' | 'failed' | 'killed';
+  error?: string;
+}
 
 export interface LambdaRunnerOptions {
   /** Sends one segment document to the X-Ray daemon. */
@@ -82,7 +133,18 @@ export interface LambdaRunnerOptions {
    * Where the functions' stdout/stderr go (CloudWatch Logs in AWS). When set, writes made
    * during an invocation are captured and handed here instead of reaching the terminal.
    */
-  logs?: (functionName: string, stream: LogStream, text: string) => void;
+  logs?: LogSink;
+  /** Where invocations die (lambda/kill-switch.ts); none: they never do. */
+  crashes?: CrashPolicy;
+  /** Lambda's asynchronous invocation queue, for `invokeEvent`. */
+  asyncQueue?: AsyncQueueOptions;
+}
+
+/** What the caller knows about an invocation: its name for it and which try it is. */
+export interface InvokeOptions {
+  key?: string;
+  /** @default 1 */
+  attempt?: number;
 }
 
 export interface LambdaRunner {
@@ -97,8 +159,23 @@ export interface LambdaRunner {
    * An asynchronous invoke (EventBridge, Scheduler): resolves with the result, rejects with what
    * the handler threw (so the event bus can retry and dead-letter, as Lambda's async config does).
    */
-  invokeAsync<E, R>(fn: LambdaFunction<E, R>, event: E): Promise<Invocation<R>>;
+  invokeAsync<E, R>(fn: LambdaFunction<E, R>, event: E, options?: InvokeOptions): Promise<Invocation<R>>;
+  /**
+   * EventBridge → Lambda (InvocationType Event): resolves once the first try is over, whatever
+   * its outcome; a failed try is retried on Lambda's schedule through `asyncQueue`.
+   */
+  invokeEvent<E>(
+    fn: LambdaFunction<E, unknown>,
+    event: E,
+    options?: Pick<InvokeOptions, 'key'>,
+  ): Promise<void>;
   invocations(): number;
+  /** Invocations killed so far (with `crashes`). */
+  kills(): KillRecord[];
+  /** Every try `invokeEvent` made. */
+  asyncAttempts(): AsyncAttempt[];
+  /** Removes the crash hook and the output redirect; killed invocations stay cut off. */
+  close(): void;
 }
 
 /**
@@ -146,15 +223,19 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
   const now = options.now ?? (() => Date.now());
   const newSegmentId = options.newSegmentId ?? (() => randomBytes(8).toString('hex'));
   const handlers = new Map<string, Promise<Handler<never, unknown>>>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const sandboxes = createSandboxes();
+  const killSwitch: KillSwitch | undefined = options.crashes
+    ? createKillSwitch({ policy: options.crashes, now })
+    : undefined;
+  const output =
+    options.logs || killSwitch
+      ? createOutputRouter({
+          sink: options.logs,
+          owner: () => ({ fn: killSwitch?.currentFunction(), killed: killSwitch?.inKilledScope() ?? false }),
+        })
+      : undefined;
+  const attempts: AsyncAttempt[] = [];
   let count = 0;
-
-  /** One sandbox: each job starts when the previous one is done, whatever its outcome. */
-  function serially<T>(job: () => Promise<T>): Promise<T> {
-    const run = queue.then(job, job);
-    queue = run.catch(() => undefined);
-    return run;
-  }
 
   function identity(fn: LambdaFunction<never, unknown>): FunctionIdentity {
     return { name: fn.name, arn: functionArn(fn.name, stage.region, stage.account), account: stage.account };
@@ -169,27 +250,25 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
     return loaded as Promise<Handler<E, R>>;
   }
 
-  async function inFunction<E, R, T>(
-    fn: LambdaFunction<E, R>,
-    traceHeaderValue: string | undefined,
-    work: () => Promise<T>,
+  /** Runs `work` in one of `fn`'s sandboxes, with its variables and (optionally) a trace header. */
+  async function inSandbox<T>(
+    fn: LambdaFunction<never, unknown>,
+    work: (setTraceHeader: (value: string) => void) => Promise<T>,
   ): Promise<T> {
-    const vars: Record<string, string | undefined> = {
+    await sandboxes.enter(fn, {
       AWS_LAMBDA_FUNCTION_NAME: fn.name,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb ?? 256),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
       AWS_LAMBDA_LOG_STREAM_NAME: 'local/[$LATEST]0',
-      _X_AMZN_TRACE_ID: traceHeaderValue,
+      _X_AMZN_TRACE_ID: undefined,
       ...fn.env,
-    };
-    const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-    setEnv(vars);
-    const restoreOutput = options.logs ? captureOutput(fn.name, options.logs) : () => undefined;
+    });
+    output?.enter(fn.name);
     try {
-      return await work();
+      return await work((value) => setEnv({ _X_AMZN_TRACE_ID: value }));
     } finally {
-      restoreOutput();
-      setEnv(saved);
+      output?.leave();
+      sandboxes.leave(fn);
     }
   }
 
@@ -211,36 +290,37 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
     };
   }
 
-  /** Runs the handler inside its environment; never throws (the outcome says what happened). */
+  /**
+   * Runs the handler (already in its sandbox); never throws: the outcome says what happened,
+   * a kill included (`error` is then InvocationKilled).
+   */
   async function run<E, R>(
     fn: LambdaFunction<E, R>,
     event: E,
-    traceId: string,
-    functionSegmentId: string,
-    sampled = true,
-  ): Promise<Invocation<R>> {
+    call: InvokeOptions,
+  ): Promise<Omit<Invocation<R>, 'traceId'>> {
     const requestId = randomUUID();
-    return inFunction(fn, traceHeader(traceId, functionSegmentId, sampled), async () => {
-      const handler = await handlerOf(fn);
-      const startMs = now();
-      count += 1;
-      try {
-        const result = await handler(
-          event,
-          context(fn as LambdaFunction<never, unknown>, requestId, startMs),
-        );
-        return { traceId, requestId, startMs, endMs: now(), result };
-      } catch (thrown) {
-        const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-        return { traceId, requestId, startMs, endMs: now(), error };
-      }
-    });
+    const handler = await handlerOf(fn);
+    const startMs = now();
+    count += 1;
+    const invoke = () => handler(event, context(fn as LambdaFunction<never, unknown>, requestId, startMs));
+    try {
+      if (!killSwitch) return { requestId, startMs, endMs: now(), result: await invoke() };
+      const info = { fn: fn.name, requestId, attempt: call.attempt ?? 1, key: call.key, event };
+      const outcome = await killSwitch.run(info, invoke);
+      if ('value' in outcome) return { requestId, startMs, endMs: now(), result: outcome.value };
+      output?.pin();
+      return { requestId, startMs, endMs: now(), error: new InvocationKilled(outcome.killed) };
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      return { requestId, startMs, endMs: now(), error };
+    }
   }
 
   /** The `AWS::Lambda::Function` segment both invocation kinds send; returns the function's identity. */
   function emitFunction(
     fn: LambdaFunction<never, unknown>,
-    invocation: Awaited<ReturnType<typeof run>>,
+    invocation: Invocation<unknown>,
     ids: { functionId: string; rootId: string; traceId: string },
     status?: number,
   ) {
@@ -262,22 +342,107 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
     return fnIdentity;
   }
 
+  function invokeAsync<E, R>(
+    fn: LambdaFunction<E, R>,
+    event: E,
+    call: InvokeOptions = {},
+  ): Promise<Invocation<R>> {
+    return inSandbox(fn as LambdaFunction<never, unknown>, async (setTraceHeader) => {
+      const rootId = newSegmentId();
+      const functionId = newSegmentId();
+      const startMs = now();
+      const traceId = newTraceId(startMs);
+      setTraceHeader(traceHeader(traceId, functionId));
+      const invocation: Invocation<R> = { traceId, ...(await run(fn, event, call)) };
+      const fnIdentity = emitFunction(fn as LambdaFunction<never, unknown>, invocation, {
+        functionId,
+        rootId,
+        traceId,
+      });
+      emit(
+        lambdaServiceSegment({
+          id: rootId,
+          traceId,
+          fn: fnIdentity,
+          timing: { startMs, endMs: now() },
+          failed: invocation.error !== undefined,
+        }),
+      );
+      if (invocation.error) throw invocation.error;
+      return invocation;
+    });
+  }
+
+  /** One try of an asynchronous invocation; schedules the next on failure (Lambda's queue). */
+  async function tryEvent(
+    fn: LambdaFunction<unknown, unknown>,
+    event: unknown,
+    key: string | undefined,
+    attempt: number,
+  ): Promise<void> {
+    const queue = options.asyncQueue;
+    if (!queue) throw new Error("invokeEvent needs the runner's asyncQueue option");
+    const startMs = now();
+    try {
+      const invocation = await invokeAsync(fn, event, { key, attempt });
+      attempts.push({
+        fn: fn.name,
+        key,
+        attempt,
+        requestId: invocation.requestId,
+        startMs,
+        outcome: 'succeeded',
+      });
+      return;
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      const killed = error instanceof InvocationKilled;
+      const requestId = killed ? error.record.requestId : (/RequestId: (\S+)/.exec(error.message)?.[1] ?? '');
+      attempts.push({
+        fn: fn.name,
+        key,
+        attempt,
+        requestId,
+        startMs,
+        outcome: killed ? 'killed' : 'failed',
+        error: `${error.name}: ${error.message}`,
+      });
+      const delay = (queue.retryDelaysMs ?? LAMBDA_ASYNC_RETRY_DELAYS_MS)[attempt - 1];
+      if (delay === undefined) {
+        await queue.onFailure?.({ fn: fn.name, event, attempts: attempt, requestId, error, atMs: now() });
+        return;
+      }
+      queue.schedule(now() + delay, `${fn.name} retry ${attempt + 1}`, () =>
+        tryEvent(fn, event, key, attempt + 1),
+      );
+    }
+  }
+
   return {
-    warm: (fn) => serially(() => inFunction(fn, undefined, async () => void (await handlerOf(fn)))),
+    warm: (fn) =>
+      inSandbox(fn as LambdaFunction<never, unknown>, async () => {
+        await handlerOf(fn);
+      }),
 
     invokeApi: (fn, request, { sampled = true } = {}) =>
-      serially(async () => {
+      inSandbox(fn as LambdaFunction<never, unknown>, async (setTraceHeader) => {
         const apiRequestId = randomUUID();
         const rootId = newSegmentId();
         const functionId = newSegmentId();
         const receivedMs = now();
         const traceId = newTraceId(receivedMs);
+        setTraceHeader(traceHeader(traceId, functionId, sampled));
         const event = apiGatewayEvent(request, stage, apiRequestId, receivedMs);
-        const invocation = await run(fn, event, traceId, functionId, sampled);
+        const invocation: Invocation<APIGatewayProxyResult> = { traceId, ...(await run(fn, event, {})) };
         const response = clientResponse(invocation.error ? undefined : invocation.result);
         const respondedMs = now();
         if (!sampled) return { ...invocation, startMs: receivedMs, endMs: respondedMs, response };
-        emitFunction(fn, invocation, { functionId, rootId, traceId }, response.statusCode);
+        emitFunction(
+          fn as LambdaFunction<never, unknown>,
+          invocation,
+          { functionId, rootId, traceId },
+          response.statusCode,
+        );
         emit(
           apiStageSegment({
             id: rootId,
@@ -293,59 +458,18 @@ export function createLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
         return { ...invocation, startMs: receivedMs, endMs: respondedMs, response };
       }),
 
-    invokeAsync: (fn, event) =>
-      serially(async () => {
-        const rootId = newSegmentId();
-        const functionId = newSegmentId();
-        const startMs = now();
-        const traceId = newTraceId(startMs);
-        const invocation = await run(fn, event, traceId, functionId);
-        const fnIdentity = emitFunction(fn, invocation, { functionId, rootId, traceId });
-        emit(
-          lambdaServiceSegment({
-            id: rootId,
-            traceId,
-            fn: fnIdentity,
-            timing: { startMs, endMs: now() },
-            failed: invocation.error !== undefined,
-          }),
-        );
-        if (invocation.error) throw invocation.error;
-        return invocation;
-      }),
+    invokeAsync,
+
+    invokeEvent: (fn, event, call = {}) =>
+      tryEvent(fn as LambdaFunction<unknown, unknown>, event, call.key, 1),
 
     invocations: () => count,
-  };
-}
-
-function setEnv(vars: Record<string, string | undefined>): void {
-  for (const [key, value] of Object.entries(vars)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-}
-
-/**
- * Redirects process stdout/stderr to the log sink while a function runs. Writers that must
- * still reach the terminal (the live view) hold a reference to the original `write`.
- */
-function captureOutput(
-  functionName: string,
-  sink: (functionName: string, stream: LogStream, text: string) => void,
-): () => void {
-  const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
-  const redirect = (stream: LogStream) =>
-    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      sink(functionName, stream, typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-      const callback = rest.find((r): r is () => void => typeof r === 'function');
-      callback?.();
-      return true;
-    }) as typeof process.stdout.write;
-  process.stdout.write = redirect('stdout');
-  process.stderr.write = redirect('stderr');
-  return () => {
-    process.stdout.write = originals.stdout;
-    process.stderr.write = originals.stderr;
+    kills: () => killSwitch?.kills() ?? [],
+    asyncAttempts: () => [...attempts],
+    close() {
+      killSwitch?.close();
+      output?.close();
+    },
   };
 }
 

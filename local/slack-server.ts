@@ -2,7 +2,9 @@
  * Slack Web API stand-in for `@slack/web-api`'s WebClient
  * (`new WebClient(token, { slackApiUrl: server.apiUrl })`): `auth.test`,
  * `chat.postMessage` (with message `metadata`), `chat.update`, `conversations.history`,
- * `conversations.list`, `conversations.replies`.
+ * `conversations.list`, `conversations.replies`, `usergroups.users.list`; and the `response_url`s
+ * interactivity payloads carry (`/actions/<n>`: ephemeral answers to a click, recorded; see
+ * local/slack-click.ts for the click itself).
  *
  * `conversations.history` as Slack documents it (docs.slack.dev, reference/methods/
  * conversations.history): channel ids only; newest first; `oldest`/`latest` exclusive unless
@@ -135,6 +137,12 @@ export interface SlackServer {
   thread(channel: string, ts: string): SlackMessage[];
   /** Every call received, in order, with the outcome sent back. */
   calls(method?: string): SlackCall[];
+  /** A user group `usergroups.users.list` answers for. */
+  addUserGroup(id: string, users: readonly string[]): void;
+  /** A fresh `response_url` for one click. */
+  responseUrl(): string;
+  /** What was posted to the response URLs (ephemeral answers), oldest first. */
+  responses(): Array<{ url: string; body: Record<string, unknown> }>;
   /** The next matching calls fail with `fault` instead of running. */
   failNext(fault: SlackFault, options?: FaultOptions<{ method: string }> & { method?: string }): void;
 }
@@ -157,6 +165,9 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   let lastMicros = 0;
   let channelSeq = 0;
   const buckets = new Map<string, { tokens: number; atMs: number }>();
+  const userGroups = new Map<string, readonly string[]>();
+  const responses: Array<{ url: string; body: Record<string, unknown> }> = [];
+  let responseSeq = 0;
 
   /** Takes one post from the channel's bucket; false when it is empty (rate limited). */
   function takePost(channelRef: unknown): boolean {
@@ -360,6 +371,10 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   }
 
   const methods: Record<string, (params: Params) => Outcome> = {
+    'usergroups.users.list': (params) => {
+      const users = userGroups.get(str(params, 'usergroup') ?? '');
+      return users ? { ok: true, body: { users: [...users] } } : fail('no_such_subteam');
+    },
     'auth.test': () => ({
       ok: true,
       body: {
@@ -380,6 +395,11 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
   };
 
   function handle(request: HttpRequest): HttpReply | Promise<HttpReply> {
+    if (request.path.startsWith('/actions/')) {
+      const body = parseJson(request.body.toString('utf8'));
+      responses.push({ url: `${server.url}${request.path}`, body: isRecord(body) ? body : {} });
+      return { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+    }
     const method = request.path.replace(/^\/api\//, '');
     const params = parseParams(request);
     const record = (status: number, error: string | undefined) => {
@@ -447,6 +467,9 @@ export async function startSlackServer(options: SlackServerOptions = {}): Promis
       return channel ? threadOf(channel.id, ts).map((m) => structuredClone(m)) : [];
     },
     calls: (method) => calls.filter((c) => method === undefined || c.method === method),
+    addUserGroup: (id, users) => void userGroups.set(id, [...users]),
+    responseUrl: () => `${server.url}/actions/T0LOCAL/${++responseSeq}/local`,
+    responses: () => responses.map((r) => structuredClone(r)),
     failNext(fault, { method, times, when } = {}) {
       faults.add(fault, {
         times,

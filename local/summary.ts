@@ -18,6 +18,8 @@ import {
   type FaultTruth,
 } from './pipeline/ground-truth';
 import { messageText } from './pipeline/slack-text';
+import type { ChaosSummary } from './chaos/pipeline';
+import { formatChaos } from './chaos/report';
 import type { Selected } from './scenario/population';
 
 export interface TrafficTally {
@@ -77,6 +79,8 @@ export interface RunRecord {
     | { mode: 'real' };
   /** Messages on the on-call topic (immediate emails). */
   emails: PublishedMessage[];
+  /** Button clicks the local responder sent to the interactivity endpoint, with its answers. */
+  clicks?: Array<{ actionId: string; at: string; status: number }>;
   digest: { subject: string | undefined; text: string | undefined; html: string | undefined; error?: string };
   wallMs: number;
 }
@@ -118,6 +122,8 @@ export interface PageSummary {
   resolvedAt: string | undefined;
   /** The X-Ray stand-in dropped an Insight notification of this rule (best effort). */
   insightDropped: boolean;
+  /** Who acknowledged the page from Slack, and how long after it was sent (virtual ms). */
+  acknowledgement?: { by: string; afterPageMs: number | undefined } | undefined;
   slack:
     | {
         channel: string;
@@ -125,6 +131,8 @@ export interface PageSummary {
         replies: number;
         rootUpdated: boolean;
         rootSaysResolved: boolean;
+        /** The root says "Acknowledged by @…" (root-actions.ts). */
+        rootSaysAcknowledged?: boolean;
         /** Reported users missing from the root and replies' text (edit history included). */
         usersMissingFromText: string[];
       }
@@ -242,6 +250,10 @@ export interface RunSummary {
   emails: { total: number; byRule: Record<string, number> };
   slack: { mode: 'local' | 'real'; threads: number; topLevelByChannel: Record<string, number> };
   digest: { present: boolean; subject: string | undefined; error: string | undefined };
+  /** With `--chaos`: what the plan did and the invariants judged (local/chaos/). */
+  chaos?: ChaosSummary;
+  /** The local responder's clicks on page buttons, and how many the endpoint answered 200. */
+  responder?: { clicks: number; answered: number };
   checks: Check[];
   ok: boolean;
 }
@@ -313,6 +325,10 @@ export function buildSummary(record: RunRecord): Omit<RunSummary, 'checks' | 'ok
       subject: record.digest.subject,
       error: record.digest.error,
     },
+    responder: {
+      clicks: record.clicks?.length ?? 0,
+      answered: record.clicks?.filter((c) => c.status === 200).length ?? 0,
+    },
   };
 }
 
@@ -363,6 +379,12 @@ function pageSummary(
     pagedAt: incident.pagedAt,
     resolvedAt: incident.resolvedAt,
     insightDropped: record.droppedInsights.some((d) => d.ruleId === incident.ruleId),
+    acknowledgement: incident.acknowledgement && {
+      by: incident.acknowledgement.by,
+      afterPageMs: incident.pagedAt
+        ? Date.parse(incident.acknowledgement.at) - Date.parse(incident.pagedAt)
+        : undefined,
+    },
     slack:
       thread && root
         ? {
@@ -371,6 +393,7 @@ function pageSummary(
             replies: thread.messages.length - 1,
             rootUpdated: root.updates > 0,
             rootSaysResolved: /\bRESOLVED\b/.test(messageText(root)),
+            rootSaysAcknowledged: /Acknowledged\* by/.test(messageText(root)),
             usersMissingFromText: reportedUsers.filter((u) => !threadText.includes(u)),
           }
         : undefined,
@@ -564,7 +587,7 @@ export function formatSummary(summary: RunSummary): string {
       `    answers:  ${page.faults.join(', ') || '(no fault: a false page)'}`,
       `    reported: ${names(page.reportedUsers.slice(0, 10), page.reportedUsers.length)}`,
       `    truth:    ${names(page.trueUsers.slice(0, 10), page.trueUsers.length)}`,
-      `    slack:    ${page.slack ? `${page.slack.channel} thread ${page.slack.rootTs}, ${page.slack.replies} replies, root ${page.slack.rootSaysResolved ? 'resolved' : 'not resolved'}` : page.relatedTo ? `no thread of its own (${page.relatedTo.kind})` : 'no thread'}; emails: ${page.emails}`,
+      `    slack:    ${page.slack ? `${page.slack.channel} thread ${page.slack.rootTs}, ${page.slack.replies} replies, root ${page.slack.rootSaysResolved ? 'resolved' : 'not resolved'}` : page.relatedTo ? `no thread of its own (${page.relatedTo.kind})` : 'no thread'}; emails: ${page.emails}${page.acknowledgement ? `; acknowledged by ${page.acknowledgement.by}${page.acknowledgement.afterPageMs === undefined ? '' : ` after ${Math.round(page.acknowledgement.afterPageMs / 1000)} s`}` : ''}`,
     );
   }
   lines.push(
@@ -579,6 +602,7 @@ export function formatSummary(summary: RunSummary): string {
         .join(', ') || 'none'
     })`,
     `Digest: ${summary.digest.present ? summary.digest.subject : `missing${summary.digest.error ? ` (${summary.digest.error})` : ''}`}`,
+    ...(summary.chaos ? ['', ...formatChaos(summary.chaos)] : []),
     '',
     'Checks:',
     ...summary.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.detail}`}`),

@@ -117,6 +117,50 @@ export const silenceSchema = z
   })
   .strict();
 
+/** A Slack user group's id (`S…`), as `usergroups.list` returns it and its page's URL shows it. */
+export const slackUserGroupIdSchema = z
+  .string()
+  .regex(
+    /^S[A-Z0-9]{6,}$/,
+    'a Slack user-group id looks like S0123ABCD (usergroups.list, or the group’s page URL); not its @handle',
+  );
+
+/**
+ * Escalation of a page nobody acknowledges (PagerDuty's escalation rule, Grafana OnCall's
+ * escalation chain): `afterMinutes` after the page, mention `notify.slackUserGroup` in the thread
+ * and send the page email again; then up to `repeats` more times, `afterMinutes` apart. Stops
+ * when someone acknowledges or resolves, or the incident resolves.
+ */
+export const escalationSchema = z
+  .object({
+    /** Minutes from the page (and between repeats) with nobody acknowledging. */
+    afterMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60),
+    notify: z
+      .object({
+        /** Mentioned in the incident's thread (needs `routes.slack`). */
+        slackUserGroup: slackUserGroupIdSchema.optional(),
+        /** Send the page email again to the on-call topic, marked as an escalation. */
+        email: z.boolean().default(true),
+      })
+      .strict(),
+    /** Escalations after the first. */
+    repeats: z.number().int().min(0).max(10).default(0),
+  })
+  .strict();
+export type EscalationPolicy = z.output<typeof escalationSchema>;
+
+/** Who may press the page's buttons (Acknowledge, Silence, Resolve, All affected users). */
+export const responderActionsSchema = z
+  .object({
+    /** Members of any of these Slack user groups; empty: anyone who can see the page. */
+    allowedUserGroups: z.array(slackUserGroupIdSchema).default([]),
+  })
+  .strict();
+
 export const ruleSchema = z
   .object({
     id: ruleIdSchema,
@@ -137,6 +181,10 @@ export const ruleSchema = z
     inhibits: z.array(ruleIdSchema).default([]),
     /** Page only when the impact is big enough (see impactRuleSchema); a `page` rule only. */
     impact: impactRuleSchema.optional(),
+    /** Escalation when nobody acknowledges the page; none by default. */
+    escalation: escalationSchema.optional(),
+    /** Who may act from the page; anyone by default. */
+    actions: responderActionsSchema.default({ allowedUserGroups: [] }),
     /** Team that owns the rule; shown on pages and in the digest. */
     owner: z.string().trim().min(1),
   })

@@ -128,6 +128,8 @@ function validateRule(
     add('routes', 'a `page` rule must reach someone now: set routes.slack or routes.email = "immediate"');
   }
 
+  issues.push(...escalationProblems(rule).map(([path, message]) => ({ ruleId: rule.id, path, message })));
+
   if (now) {
     rule.silences.forEach((silence, i) => {
       if (Date.parse(silence.until) <= now.getTime()) {
@@ -195,6 +197,34 @@ export function inhibitionCycles(rules: readonly Pick<Rule, 'id' | 'inhibits'>[]
   };
   for (const r of rules) if (!state.has(r.id)) visit(r.id, [r.id]);
   return cycles;
+}
+
+/**
+ * An escalation must reach someone, and what it mentions must exist where it is posted. The
+ * user-group id's format is checked by the schema (schema.ts `slackUserGroupIdSchema`).
+ */
+function escalationProblems(rule: Rule): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const { escalation } = rule;
+  if (!escalation) return problems;
+  const { slackUserGroup, email } = escalation.notify;
+  if (slackUserGroup === undefined && !email) {
+    problems.push([
+      'escalation.notify',
+      'an escalation must notify someone: set slackUserGroup or email: true',
+    ]);
+  }
+  if (slackUserGroup !== undefined && rule.routes.slack === undefined) {
+    problems.push([
+      'escalation.notify.slackUserGroup',
+      'the user group is mentioned in the incident’s Slack thread, but the rule has no routes.slack',
+    ]);
+  }
+  // Nothing acknowledges a page nobody sees in Slack: the buttons live on the thread root.
+  if (rule.routes.slack === undefined) {
+    problems.push(['escalation', 'escalation stops on Acknowledge in Slack: the rule needs routes.slack']);
+  }
+  return problems;
 }
 
 /** Settings that CloudWatch PutMetricAlarm would reject, or that can never see a datapoint. */

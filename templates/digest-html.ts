@@ -24,6 +24,7 @@ import {
   durationLabel,
   namesShown,
   periodTitle,
+  pickupLabel,
   previousLabel,
   shortLine,
   usersLabel,
@@ -127,6 +128,12 @@ function details(f: DigestFigures): string {
     ['By severity', SEVERITIES.map((s) => `${s} ${formatCount(f.bySeverity[s])}`).join(', ')],
     ['Anonymous requests affected', formatCount(f.anonymousRequests)],
     ['Time to page', statsLabel(f.timeToPage, 'paged')],
+    ...(f.pickup && f.pickup.pages > 0
+      ? ([
+          ['Time to acknowledge', statsLabel(f.pickup.timeToAcknowledge, 'acknowledged')],
+          ['Pages acknowledged', pickupLabel(f.pickup)],
+        ] as [string, string][])
+      : []),
     ['Time to resolve', statsLabel(f.timeToResolve, 'resolved')],
   ];
   if (f.longest) {

@@ -69,6 +69,17 @@ export interface PeriodTotals {
   medianTimeToResolveMs: number | undefined;
 }
 
+export interface PickupFigures {
+  /** Pages sent (page-severity incidents paged before the period end). */
+  pages: number;
+  /** Of those, acknowledged before the period end (Acknowledge, or Resolve from the page). */
+  acknowledged: number;
+  /** From the page to its acknowledgement. */
+  timeToAcknowledge: DurationStats;
+  /** Pages whose escalation fired at least once (nobody acknowledged in time). */
+  escalated: number;
+}
+
 export interface DigestFigures {
   period: DigestPeriodView;
   previousPeriod: DigestPeriodView;
@@ -91,6 +102,11 @@ export interface DigestFigures {
   anonymousRequests: number;
   timeToPage: DurationStats;
   timeToResolve: DurationStats;
+  /**
+   * How pages were picked up (acknowledged from Slack): over the period's `page`-severity
+   * incidents that were paged before its end. Absent: not computed.
+   */
+  pickup?: PickupFigures | undefined;
   longest: IncidentView | undefined;
   /** Started in the period and not resolved by its end, oldest first. */
   ongoing: readonly IncidentView[];
@@ -318,6 +334,10 @@ function pushSummary(push: Push, f: DigestFigures): void {
   );
   push(row('Anonymous requests', formatCount(f.anonymousRequests)));
   push(row('Time to page', statsLabel(f.timeToPage, 'paged')));
+  if (f.pickup && f.pickup.pages > 0) {
+    push(row('Time to acknowledge', statsLabel(f.pickup.timeToAcknowledge, 'acknowledged')));
+    push(row('', pickupLabel(f.pickup)));
+  }
   push(row('Time to resolve', statsLabel(f.timeToResolve, 'resolved')));
   push(row('', `${prev}: median ${durationLabel(f.previous.medianTimeToResolveMs)}`));
   if (f.longest) {
@@ -332,6 +352,12 @@ function pushSummary(push: Push, f: DigestFigures): void {
   }
   push(row('Open at period end', formatCount(f.ongoing.length)));
   push('');
+}
+
+/** `3 of 4 pages acknowledged (75%), 1 escalated`. */
+export function pickupLabel(p: PickupFigures): string {
+  const share = Math.round((100 * p.acknowledged) / p.pages);
+  return `${formatCount(p.acknowledged)} of ${formatCount(p.pages)} pages acknowledged (${share}%), ${formatCount(p.escalated)} escalated`;
 }
 
 function statsLabel(stats: DurationStats, verb: string): string {

@@ -4,6 +4,7 @@
  * satisfy these structurally (build-page.ts passes them straight in, and tsc checks it).
  */
 import type { Rule, Severity } from '../rules/schema';
+import type { RootActionsInput } from './slack-actions';
 
 export type PageState = 'firing' | 'resolved' | 'updated' | 'insufficient_data';
 
@@ -81,4 +82,6 @@ export interface PageInput {
    * in the header and subject, and the page says why ("paged: 14 registered users ≥ 3").
    */
   severity?: { severity: Severity; reason: string } | undefined;
+  /** The thread root's responder status and buttons (templates/slack-actions.ts); replies have none. */
+  actions?: RootActionsInput | undefined;
 }

@@ -20,6 +20,7 @@ import {
 } from './limits';
 import { pageFacts, type PageFacts } from './page-facts';
 import type { PageInput, PageState, PageUser } from './page-input';
+import { actionsTextLength, rootActionBlocks, type SlackActionsBlock } from './slack-actions';
 import { traceConsoleUrl } from './urls';
 
 export interface SlackText {
@@ -42,7 +43,13 @@ export interface SlackContextBlock {
 export interface SlackDividerBlock {
   type: 'divider';
 }
-export type SlackBlock = SlackHeaderBlock | SlackSectionBlock | SlackContextBlock | SlackDividerBlock;
+export type SlackBlock =
+  | SlackHeaderBlock
+  | SlackSectionBlock
+  | SlackContextBlock
+  | SlackDividerBlock
+  // Root actions (templates/slack-actions.ts): the responders' buttons.
+  | SlackActionsBlock;
 
 export interface SlackMessage {
   /** Notification and fallback text (mrkdwn, escaped). */
@@ -78,6 +85,8 @@ export function renderSlackAlert(input: PageInput): SlackMessage {
   if (traces !== undefined) tail.push(section(traces));
   tail.push(section(links(input)));
   tail.push(context(input));
+  // Root actions (templates/slack-actions.ts): status line and buttons, on the thread root only.
+  tail.push(...rootActionBlocks(input.actions));
 
   const used = textLength(head) + textLength(tail);
   const userBlocks = usersBlocks(
@@ -218,6 +227,9 @@ export function blockTextLength(block: SlackBlock): number {
       return block.elements.reduce((n, e) => n + e.text.length, 0);
     case 'divider':
       return 0;
+    // Root actions (templates/slack-actions.ts).
+    case 'actions':
+      return actionsTextLength(block);
   }
 }
 

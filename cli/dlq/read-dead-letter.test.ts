@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deadLetterRecord } from '../../functions/notifier/dead-letter';
+import { DEFERRED_KIND, type DeferredEvent } from '../../functions/notifier/defer';
 import { fixture } from '../../functions/notifier/test-support';
 import { readDeadLetter } from './read-dead-letter';
 import type { QueuedMessage } from './types';
@@ -51,7 +52,7 @@ const eventBridgeAttributes = {
   RETRY_ATTEMPTS: '0',
 };
 
-describe('readDeadLetter: one normalised form for the three writers', () => {
+describe('readDeadLetter: one normalised form for the four writers', () => {
   it('reads the notifier’s own record: its reason, and the event to replay', () => {
     const letter = readDeadLetter(
       notifierMessage(alarm, 'slack: Slack token secret "uia/slack-bot-token" not found'),
@@ -133,11 +134,41 @@ describe('readDeadLetter: one normalised form for the three writers', () => {
     });
   });
 
+  it('reads a deferred event SQS moved off the deferral queue: its deferrals, receives, the event to replay', () => {
+    const record: DeferredEvent = {
+      kind: DEFERRED_KIND,
+      event: alarm,
+      attempt: 3,
+      firstDeferredAt: '2026-03-02T09:50:00.000Z',
+      reason: 'slack: rate limited (retry after 60 s)',
+    };
+    // As SQS moves it: body and message attributes unchanged, the receive count kept.
+    const letter = readDeadLetter({
+      ...message(record, { kind: DEFERRED_KIND, attempt: '3' }),
+      receiveCount: 5,
+    });
+    expect(letter.reason).toEqual({
+      origin: 'deferral',
+      condition: 'MaxReceiveCountExceeded',
+      message:
+        'deferred since 2026-03-02T09:50:00.000Z, then failed on every receive from the deferral queue (last deferral: slack: rate limited (retry after 60 s))',
+      tries: { count: 3, unit: 'deferrals' },
+      failedAt: undefined,
+      where: 'the notifier’s deferral queue',
+    });
+    expect(letter.event?.id).toBe(alarm.id);
+    expect(letter.event?.value).toEqual(alarm);
+    expect(letter.notReplayable).toBeUndefined();
+    // Told apart by the body alone too (an attribute lost on the way).
+    expect(readDeadLetter(message(record)).reason.origin).toBe('deferral');
+  });
+
   it('shows what it cannot read as unknown, with the body, and never offers to replay it', () => {
     const cases: Array<[QueuedMessage, RegExp]> = [
       [message('hello, queue'), /not a record this tool knows: "hello, queue"/],
       [message({ some: 'json' }), /not a record this tool knows/],
       [message({ kind: 'notifier-permanent-failure', event: {} }), /notifier record\.reason/],
+      [message({ kind: DEFERRED_KIND, event: alarm }, { kind: DEFERRED_KIND }), /deferred event\.attempt/],
       [message(alarm, { ERROR_CODE: 'THROTTLING' }), /EventBridge attributes\.RULE_ARN/],
       [message({ requestContext: { condition: 'RetriesExhausted' } }), /Lambda invocation record/],
     ];

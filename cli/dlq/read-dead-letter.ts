@@ -1,10 +1,11 @@
 /**
- * One SQS message → the normalised dead letter (types.ts). Three writers share the notifier's
- * queue; each record is validated at this edge with its own zod schema (formats/), and
+ * One SQS message → the normalised dead letter (types.ts). Four writers share the notifier's
+ * queue (the notifier, Lambda, EventBridge, and SQS's redrive from the deferral queue); each record is validated at this edge with its own zod schema (formats/), and
  * anything that fails is still shown, as `unknown` with what was wrong: never dropped.
  *
  * | marker (first that matches)                              | format              | original event         |
  * |----------------------------------------------------------|---------------------|------------------------|
+ * | attribute or body `kind` = `notifier-deferred-event`     | deferred event      | `event`                |
  * | attribute or body `kind` starting `notifier-`            | notifier record     | `event` (unless cut)   |
  * | attribute `ERROR_CODE` or `RULE_ARN`                     | EventBridge DLQ     | the body               |
  * | JSON body with `requestContext.condition`                | Lambda on-failure   | `requestPayload`       |
@@ -21,6 +22,12 @@ import {
   isEventBridgeMessage,
 } from './formats/eventbridge-dlq';
 import { readOriginalEvent } from './formats/eventbridge-event';
+import {
+  deferredEvent,
+  deferredReason,
+  deferredRecordSchema,
+  isDeferredRecord,
+} from './formats/deferred-event';
 import { isLambdaRecord, lambdaEvent, lambdaReason, lambdaRecordSchema } from './formats/lambda-record';
 import {
   isNotifierRecord,
@@ -60,6 +67,11 @@ export function readDeadLetter(message: QueuedMessage): DeadLetter {
 
 function readFormat(message: QueuedMessage, body: Json): Reading {
   const value = body.ok ? body.value : undefined;
+  if (isDeferredRecord(message, value)) {
+    const record = parse(deferredRecordSchema, value, 'deferred event');
+    if ('problem' in record) return unknownFormat(message, record.problem);
+    return { reason: deferredReason(record.value), original: deferredEvent(record.value) };
+  }
   if (isNotifierRecord(message, value)) {
     const record = parse(notifierRecordSchema, value, 'notifier record');
     if ('problem' in record) return unknownFormat(message, record.problem);

@@ -25,9 +25,11 @@ export function age(from: Date | undefined, now: Date): string {
   return `${Math.round(seconds / 86_400)}d`;
 }
 
+const TRIES_UNIT = { invocations: 'invoked', retries: 'retries', deferrals: 'deferred' } as const;
+
 function tries(letter: DeadLetter): string {
   const t = letter.reason.tries;
-  return t === undefined ? '-' : `${t.count} ${t.unit === 'invocations' ? 'invoked' : 'retries'}`;
+  return t === undefined ? '-' : `${t.count} ${TRIES_UNIT[t.unit]}`;
 }
 
 function clip(text: string, chars: number): string {

@@ -1,7 +1,7 @@
 /**
  * The dead-letter queue as `npm run dlq` sees it: a message off the queue, and the one
  * normalised form every record format is read into (read-dead-letter.ts), whichever of the
- * three writers put it there. Field by field, so a reader of `list`, `show` or `--json` knows
+ * four writers put it there. Field by field, so a reader of `list`, `show` or `--json` knows
  * what each value means and where it came from.
  */
 
@@ -27,6 +27,8 @@ export type DeadLetterOrigin =
   | 'lambda'
   /** EventBridge, when it could not deliver the event to the notifier at all. */
   | 'eventbridge'
+  /** SQS, moving a deferred event the notifier kept failing off its deferral queue (redrive). */
+  | 'deferral'
   /** A message this tool cannot read: shown as it is, never dropped, never replayed. */
   | 'unknown';
 
@@ -35,13 +37,13 @@ export interface DeadLetterReason {
   /**
    * The writer's own word for why: `PermanentFailure` (notifier), `RetriesExhausted` or
    * `EventAgeExceeded` (Lambda), EventBridge's ERROR_CODE (`NO_PERMISSIONS`, `THROTTLING`…),
-   * `UnknownFormat`.
+   * `MaxReceiveCountExceeded` (the deferral queue's redrive), `UnknownFormat`.
    */
   condition: string;
   /** One line a person reads first (the error, or what the record lacks). */
   message: string;
   /** How often it was tried, in the writer's own unit (absent where the record does not say). */
-  tries: { count: number; unit: 'invocations' | 'retries' } | undefined;
+  tries: { count: number; unit: 'invocations' | 'retries' | 'deferrals' } | undefined;
   /** When the writer gave up, where the record says so. */
   failedAt: Date | undefined;
   /** The rule, target or function the record names. */

@@ -188,3 +188,40 @@ describe('computeDigest', () => {
     expect(f.days.every((d) => d.total === 0)).toBe(true);
   });
 });
+
+describe('how pages were picked up', () => {
+  const ack = (incident: Incident, afterPageMs: number): Incident => ({
+    ...incident,
+    acknowledgement: {
+      by: 'U0ONCALL01',
+      at: new Date(Date.parse(incident.pagedAt!) + afterPageMs).toISOString(),
+      via: 'acknowledge',
+    },
+  });
+
+  it('takes time to acknowledge from the page, over page-severity incidents paged in the period; counts escalations', () => {
+    const [a, b, c, d, ticket] = incidentsFromScripts([
+      { ...faults, at: '2026-11-17T10:00:00Z', pagedAfterMs: MIN, resolvedAfterMs: 30 * MIN },
+      { ...faults, at: '2026-11-18T10:00:00Z', pagedAfterMs: MIN, resolvedAfterMs: 30 * MIN },
+      { ...faults, at: '2026-11-19T10:00:00Z', pagedAfterMs: MIN, resolvedAfterMs: 30 * MIN },
+      // Paged, acknowledged only after the period ended: not yet, as far as this period knows.
+      { ...faults, at: '2026-11-22T23:50:00Z', pagedAfterMs: MIN },
+      { ...slow, at: '2026-11-19T10:00:00Z', pagedAfterMs: MIN, resolvedAfterMs: 30 * MIN },
+    ]);
+    const escalated: Incident = {
+      ...c!,
+      escalation: { steps: [{ step: 1, at: new Date(Date.parse(c!.pagedAt!) + 10 * MIN).toISOString() }] },
+    };
+    const f = computeDigest({
+      periods,
+      incidents: [ack(a!, 2 * MIN), ack(b!, 7 * MIN), escalated, ack(d!, 20 * MIN), ack(ticket!, MIN)],
+      previousIncidents: [],
+    });
+    expect(f.pickup).toEqual({
+      pages: 4,
+      acknowledged: 2,
+      timeToAcknowledge: { count: 2, medianMs: 4.5 * MIN, worstMs: 7 * MIN },
+      escalated: 1,
+    });
+  });
+});

@@ -22,6 +22,7 @@ import type {
   DurationStats,
   IncidentView,
   PeriodTotals,
+  PickupFigures,
   RuleCount,
 } from '../../templates/digest-text';
 import type { ImpactEstimate, Incident } from '../shared/incidents/model';
@@ -75,6 +76,7 @@ export function computeDigest(input: ComputeInput): DigestFigures {
       ),
     ),
     timeToResolve,
+    pickup: pickup(current, real),
     longest: longestIncident(current, real),
     ongoing: real
       .filter((i) => isOngoing(current, i))
@@ -155,6 +157,29 @@ function longestIncident(period: DigestPeriod, incidents: readonly Incident[]): 
     }
   }
   return best;
+}
+
+/**
+ * How the period's pages were picked up, as of its end (PagerDuty's "time to acknowledge"):
+ * page-severity incidents paged before the end; an acknowledgement after the end has not
+ * happened yet as far as this period knows.
+ */
+function pickup(period: DigestPeriod, incidents: readonly Incident[]): PickupFigures {
+  const end = period.end.getTime();
+  const pages = incidents.filter(
+    (i) => i.severity === 'page' && i.pagedAt !== undefined && Date.parse(i.pagedAt) < end,
+  );
+  const delays = pages.flatMap((i) =>
+    i.acknowledgement && Date.parse(i.acknowledgement.at) < end
+      ? [Math.max(0, Date.parse(i.acknowledgement.at) - Date.parse(i.pagedAt ?? ''))]
+      : [],
+  );
+  return {
+    pages: pages.length,
+    acknowledged: delays.length,
+    timeToAcknowledge: stats(delays),
+    escalated: pages.filter((i) => (i.escalation?.steps ?? []).some((s) => Date.parse(s.at) < end)).length,
+  };
 }
 
 /** Median (mean of the middle two for an even count) and worst, in ms. */

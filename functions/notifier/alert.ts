@@ -12,14 +12,14 @@
  * | ALARM             | OK                 | `resolved`          | the incident ends                       |
  * | INSUFF._DATA / OK | OK                 | `resolved`          | closes an incident left open by a       |
  * |                   |                    |                     | previous ALARM → INSUFFICIENT_DATA hop; |
- * |                   |                    |                     | a no-op when none is open (part 2)      |
+ * |                   |                    |                     | a no-op when none is open (decide.ts)   |
  * | ALARM             | INSUFFICIENT_DATA  | `insufficient_data` | the alarm cannot tell: the incident     |
  * |                   |                    |                     | stays open, a note goes to the thread   |
  * | OK / INSUFF._DATA | INSUFFICIENT_DATA  | `insufficient_data` | informational (e.g. alarm creation)     |
  *
  * Insights: ACTIVE → `firing` when the event is the insight's first (Event.EventTime close to
- * StartTime), else `updated`; CLOSED → `resolved`. The incident store (part 2) is the final
- * authority: an `updated` for an incident it has never seen is paged as new.
+ * StartTime), else `updated`; CLOSED → `resolved`. The incident decision (functions/shared/incidents/decide.ts) is
+ * the final authority: an `updated` for an incident it has never seen is paged as new.
  */
 
 export type AlertKind = 'alarm' | 'insight' | 'test';
@@ -85,7 +85,7 @@ export interface TestDetails {
 interface AlertBase {
   ruleId: string;
   state: AlertState;
-  /** The EventBridge event id: the idempotency key's raw material in part 2. */
+  /** The EventBridge event id: the raw material of the event binding and delivery keys. */
   eventId: string;
   region: string;
   account: string;

@@ -29,7 +29,11 @@ function slackText(message: SlackMessage): string {
   return [
     message.text,
     ...message.blocks.flatMap((b) =>
-      b.type === 'context' ? b.elements.map((e) => e.text) : b.type === 'divider' ? [] : [b.text.text],
+      b.type === 'context'
+        ? b.elements.map((e) => e.text)
+        : b.type === 'divider' || b.type === 'actions'
+          ? []
+          : [b.text.text],
     ),
   ].join('\n');
 }

@@ -71,6 +71,8 @@ const rootSchema = z.object({
   renderedVersion: z.string().optional(),
   /** What the root shows (state and span): a newer version that shows the same is skipped. */
   renderedView: z.string().optional(),
+  /** The incident's `actionsVersion` the root shows (acknowledgement, escalation; root-actions.ts). */
+  renderedActions: z.string().optional(),
   syncState: z.enum(['syncing', 'done']).optional(),
   /** Bumped whenever the snapshot's enrichment is replaced (progress); rendered: what the root shows. */
   snapshotRev: z.string().optional(),
@@ -300,13 +302,24 @@ export async function syncRoot(incidentId: string, rule: Rule, deps: SlackDelive
         if (!record?.snapshot || !latest || isCurrent(record, latest)) return result;
         const version = String(latest.spanVersion ?? 0);
         const view = viewOf(latest);
-        await mark(incidentId, { syncState: 'syncing', renderedVersion: version, renderedView: view }, deps);
+        const actions = String(latest.actionsVersion ?? 0);
+        await mark(
+          incidentId,
+          { syncState: 'syncing', renderedVersion: version, renderedView: view, renderedActions: actions },
+          deps,
+        );
         const rev = record.snapshotRev ?? '0';
         const message = renderRoot(decodeSnapshot(record.snapshot), latest, rule, renderOptions(deps));
         await deps.slack.update({ channel: record.channel, ts: record.ts, ...message }, { budget });
         await mark(
           incidentId,
-          { syncState: 'done', renderedVersion: version, renderedView: view, renderedSnapshotRev: rev },
+          {
+            syncState: 'done',
+            renderedVersion: version,
+            renderedView: view,
+            renderedSnapshotRev: rev,
+            renderedActions: actions,
+          },
           deps,
         );
         result = 'updated';
@@ -319,6 +332,8 @@ export async function syncRoot(incidentId: string, rule: Rule, deps: SlackDelive
 function isCurrent(record: RootRecord, incident: Incident): boolean {
   if (record.syncState === 'syncing') return false;
   if (Number(record.renderedSnapshotRev ?? 0) < Number(record.snapshotRev ?? 0)) return false;
+  // What responders did (root-actions.ts) is shown from the record too: a newer one rewrites.
+  if (Number(record.renderedActions ?? 0) < (incident.actionsVersion ?? 0)) return false;
   return (
     Number(record.renderedVersion ?? 0) >= (incident.spanVersion ?? 0) ||
     record.renderedView === viewOf(incident)

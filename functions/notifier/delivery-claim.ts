@@ -6,6 +6,7 @@
  * | claim finds                   | then                                                         |
  * |-------------------------------|--------------------------------------------------------------|
  * | nothing, or an expired lease  | send (told whether an earlier holder may have sent: takeover) |
+ * | or a released one             |                                                              |
  * | `sent`                        | `already-sent`                                               |
  * | a live lease of another       | never success: wait for the lease within the budget, polling  |
  * |                               | (it may complete), else RetryableError with the wait left     |

@@ -56,7 +56,7 @@ import {
   type HandleResult,
   type InvocationContext,
 } from './handle-event';
-import { realSleep } from './ports';
+import { installedProbe, realSleep } from './ports';
 import { createSlackApi } from './slack-api';
 import { createSlackTokenSource } from './slack-token';
 import { createTestAlertLimiter } from './test-alert-limit';
@@ -127,6 +127,8 @@ async function notifierRuntime(): Promise<HandleDeps> {
     sleep: realSleep,
     random: Math.random,
     logger,
+    // A no-op in AWS; the local Lambda runner's crash points (ports.ts).
+    probe: installedProbe,
   };
 }
 

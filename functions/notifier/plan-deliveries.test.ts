@@ -85,6 +85,35 @@ describe('activeSilence and slackTarget', () => {
     expect(activeSilence({ silences }, new Date('2026-03-02T09:59:59Z'))?.reason).toBe('ends 10:00 UTC');
   });
 
+  it('judges silences set from a page at the event time: from their start (inclusive) to their end', () => {
+    const runtime = [
+      {
+        id: 'click-1',
+        from: '2026-03-02T10:00:00Z',
+        until: '2026-03-02T11:00:00Z',
+        createdBy: 'U0ALICE',
+        reason: 'Silenced for 1 h from the page',
+      },
+      {
+        id: 'click-2',
+        from: '2026-03-02T10:30:00Z',
+        until: '2026-03-02T14:30:00Z',
+        createdBy: 'U0BOB',
+        reason: 'Silenced for 4 h from the page',
+      },
+    ];
+    const none = { silences: [] };
+    expect(activeSilence(none, new Date('2026-03-02T09:59:59.999Z'), runtime)).toBeUndefined();
+    expect(activeSilence(none, new Date('2026-03-02T10:00:00Z'), runtime)?.id).toBe('click-1');
+    expect(activeSilence(none, new Date('2026-03-02T10:45:00Z'), runtime)?.id).toBe('click-2');
+    expect(activeSilence(none, new Date('2026-03-02T14:30:00Z'), runtime)).toBeUndefined();
+    // Planning uses them the same way: an event inside sends nothing, one before still pages.
+    const inside = planDeliveries(input({ runtimeSilences: runtime, at: new Date('2026-03-02T10:05:00Z') }));
+    expect(inside).toMatchObject({ slack: undefined, email: false, silence: { id: 'click-1' } });
+    const before = planDeliveries(input({ runtimeSilences: runtime, at: new Date('2026-03-02T09:55:00Z') }));
+    expect(before.email).toBe(true);
+  });
+
   it('prefers the configured channel id and falls back to the name', () => {
     expect(slackTarget(rule, routing)).toBe('C0ONCALL01');
     expect(slackTarget({ routes: { slack: 'shop-alerts', email: 'none' } }, routing)).toBe('shop-alerts');

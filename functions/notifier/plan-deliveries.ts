@@ -14,6 +14,11 @@
  * |                  | stale, no-incident              |                                         |       |
  * | any, rule silenced at the event time               | nothing (recorded only)                 | no    |
  *
+ * Silences come from the rule's code (`silences`, in force until `until`) and from pages
+ * (Silence 1 h / 4 h, stored per rule: functions/shared/incidents/silences.ts, in force from
+ * `from` until `until`). Both are judged at the event time, so a late event from before a
+ * silence was set still pages, and one from inside it does not.
+ *
  * The root is not in this table: after every event, each incident the event changed (and the
  * event's own) has its root rewritten to its current state if the root shows an older one
  * (deliver-slack.ts, ordered by the incident's span version). So a resolve, a reopen, a late
@@ -30,13 +35,14 @@
  * the root); the root is per incident, so any firing event can post it.
  */
 import type { Change } from '../shared/incidents/decide';
-import type { DeliveryKey } from '../shared/incidents/types';
+import type { DeliveryKey, RuntimeSilence } from '../shared/incidents/types';
 import type { Rule, RuleSet } from '../../rules/schema';
 import type { AlertState } from './alert';
 
 export type IncidentChange = Change;
 
-export type Silence = Rule['silences'][number];
+/** A silence in force: the rule's own, or one set from a page (with `from` and its id). */
+export type Silence = Rule['silences'][number] & { from?: string; id?: string };
 
 export interface SlackPlan {
   /** Channel id when the routing config knows it, else the name (chat.postMessage takes both). */
@@ -61,10 +67,12 @@ export interface PlanInput {
   routing: RuleSet['routing'];
   /** The event time: silences are judged at it, not at processing time (retries come later). */
   at: Date;
+  /** Silences set from pages for this rule (none when absent). */
+  runtimeSilences?: readonly RuntimeSilence[];
 }
 
 export function planDeliveries(input: PlanInput): DeliveryPlan {
-  const silence = activeSilence(input.rule, input.at);
+  const silence = activeSilence(input.rule, input.at, input.runtimeSilences);
   const nothing: DeliveryPlan = { silence, slack: undefined, email: false };
   if (silence) return nothing;
 
@@ -94,9 +102,25 @@ export function planDeliveries(input: PlanInput): DeliveryPlan {
   }
 }
 
-/** A silence is in force from when it is written until `until` (exclusive). */
-export function activeSilence(rule: Pick<Rule, 'silences'>, at: Date): Silence | undefined {
-  return rule.silences.find((s) => at.getTime() < Date.parse(s.until));
+/**
+ * A code silence is in force from when it is written until `until` (exclusive); the first one
+ * in force is reported. Otherwise a runtime one in force from `from` (inclusive) until `until`,
+ * the one that ends last.
+ */
+export function activeSilence(
+  rule: Pick<Rule, 'silences'>,
+  at: Date,
+  runtime: readonly RuntimeSilence[] = [],
+): Silence | undefined {
+  const t = at.getTime();
+  const coded = rule.silences.find((s) => t < Date.parse(s.until));
+  if (coded) return coded;
+  const set = runtime
+    .filter((s) => Date.parse(s.from) <= t && t < Date.parse(s.until))
+    .sort((a, b) => Date.parse(b.until) - Date.parse(a.until))[0];
+  return (
+    set && { id: set.id, from: set.from, until: set.until, reason: set.reason, createdBy: set.createdBy }
+  );
 }
 
 export function slackTarget(rule: Pick<Rule, 'routes'>, routing: RuleSet['routing']): string | undefined {

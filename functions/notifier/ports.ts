@@ -51,3 +51,17 @@ export interface ParseContext {
 export type ProbePoint = 'decided' | 'claimed' | 'accepted' | 'recorded';
 export type Probe = (point: ProbePoint, detail: { incidentId?: string; channel?: string }) => Promise<void>;
 export const noProbe: Probe = async () => undefined;
+
+/**
+ * Where a local Lambda runner installs its crash probe (local/lambda/kill-switch.ts), so the
+ * real handler, loaded from source or from its bundle, stops where the runner's chaos plan
+ * says. A registered symbol on `globalThis`, because a bundle carries its own copy of this
+ * module. Nothing installs one in AWS: there `installedProbe` is `noProbe`.
+ */
+export const CRASH_PROBE_HOOK = Symbol.for('uia.notifier.crash-probe');
+
+/** The probe the runner installed under {@link CRASH_PROBE_HOOK}, or none. */
+export const installedProbe: Probe = (point, detail) => {
+  const hook = (globalThis as Record<symbol, unknown>)[CRASH_PROBE_HOOK];
+  return typeof hook === 'function' ? (hook as Probe)(point, detail) : Promise.resolve();
+};

@@ -31,7 +31,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Rule, RuleSet, Severity } from '../../rules/schema';
 import type { Incident } from '../shared/incidents/model';
 import type { Applied, IncidentStore } from '../shared/incidents/store';
-import type { IncidentMeta, RuleKey } from '../shared/incidents/types';
+import type { IncidentMeta, RuleKey, RuntimeSilence } from '../shared/incidents/types';
 import type { Alert } from './alert';
 import type { Budget } from './budget';
 import { sendOnce, type ClaimDeps, type ClaimedSendResult } from './delivery-claim';
@@ -140,7 +140,8 @@ export async function processEvent(
   const intake = await intakeStage(event, deps);
   if (intake.kind === 'ignored') return intake;
   const { alert, rule } = intake;
-  const ctx = contextFor(alert, rule, budget, deps, invocation.owner);
+  const runtimeSilences = await silencesOf(rule, deps);
+  const ctx = contextFor(alert, rule, budget, deps, invocation.owner, runtimeSilences);
   const { silence } = ctx;
   const probe = ctx.claims.probe;
 
@@ -157,6 +158,7 @@ export async function processEvent(
     rule,
     routing: deps.ruleSet.routing,
     at: alert.eventTime,
+    runtimeSilences,
   });
   const result = initialResult(rule, decided, silence);
   if (!incident) {
@@ -187,8 +189,31 @@ export async function processEvent(
   return result;
 }
 
-function contextFor(alert: Alert, rule: Rule, budget: Budget, deps: ProcessDeps, owner: string): Context {
-  const silence = activeSilence(rule, alert.eventTime);
+/**
+ * The rule's silences set from pages. Unreadable (a store failure) means none: a page sent
+ * during a silence is a smaller harm than a page never sent.
+ */
+async function silencesOf(rule: Rule, deps: ProcessDeps): Promise<RuntimeSilence[]> {
+  try {
+    return await deps.store.silences.list(rule.id);
+  } catch (error) {
+    deps.logger.warn('could not read the rule’s runtime silences; paging as if none were set', {
+      ruleId: rule.id,
+      error: error instanceof Error ? error.name : String(error),
+    });
+    return [];
+  }
+}
+
+function contextFor(
+  alert: Alert,
+  rule: Rule,
+  budget: Budget,
+  deps: ProcessDeps,
+  owner: string,
+  runtimeSilences: readonly RuntimeSilence[],
+): Context {
+  const silence = activeSilence(rule, alert.eventTime, runtimeSilences);
   const test = alert.kind === 'test';
   return {
     alert,

@@ -5,6 +5,7 @@
 import type { Rule } from '../../rules/schema';
 import { renderEmailAlert, type EmailMessage } from '../../templates/email-alert';
 import type { PageInput } from '../../templates/page-input';
+import type { RootActionsInput } from '../../templates/slack-actions';
 import { renderSlackAlert, type SlackMessage } from '../../templates/slack-alert';
 import type { Alert } from './alert';
 import type { Enrichment } from './enrichment';
@@ -18,7 +19,12 @@ export function renderPage(
   alert: Alert,
   rule: Rule,
   enrichment: Enrichment,
-  options: { now: Date; samplingRate?: number | undefined; severity?: PageInput['severity'] },
+  options: {
+    now: Date;
+    samplingRate?: number | undefined;
+    severity?: PageInput['severity'];
+    actions?: RootActionsInput | undefined;
+  },
 ): RenderedPage {
   const input: PageInput = {
     alert,
@@ -27,6 +33,7 @@ export function renderPage(
     now: options.now,
     samplingRate: options.samplingRate,
     severity: options.severity,
+    actions: options.actions,
   };
   return { slack: renderSlackAlert(input), email: renderEmailAlert(input) };
 }

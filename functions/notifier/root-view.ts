@@ -14,6 +14,7 @@ import type { Incident } from '../shared/incidents/model';
 import type { Alert } from './alert';
 import type { Enrichment } from './enrichment';
 import { renderPage, type RenderedPage } from './render';
+import { rootActions, type RootActionsSource } from './root-actions';
 
 export interface RootSnapshot {
   alert: Alert;
@@ -30,6 +31,9 @@ function decided(incident: RootIncident) {
     : undefined;
 }
 
+/** What the root shows of an incident: its span, and what responders did (root-actions.ts). */
+export type RootIncidentView = RootIncident & RootActionsSource;
+
 /** The alert as the root shows it: resolved with the incident's whole span, or firing. */
 export function rootAlert(alert: Alert, incident: RootIncident): Alert {
   if (incident.state === 'resolved') {
@@ -44,13 +48,15 @@ export function rootAlert(alert: Alert, incident: RootIncident): Alert {
 
 export function renderRoot(
   snapshot: RootSnapshot,
-  incident: RootIncident,
+  incident: RootIncidentView,
   rule: Rule,
   options: { now: Date; samplingRate?: number | undefined },
 ): SlackMessage {
   return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, {
     ...options,
     severity: decided(incident),
+    // Root actions (templates/slack-actions.ts): responders' status and buttons, from the record.
+    actions: rootActions(incident, rule, snapshot.alert),
   }).slack;
 }
 

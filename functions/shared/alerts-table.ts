@@ -9,8 +9,10 @@
  * | event history   | `INC#<id>`         | `EVENT#<at>#<eventId>`          |                                |
  * | delivery record | `INC#<id>`         | `DELIVERY#<eventKey>#<channel>` |                                |
  * | rule ledger     | `RULE#<ruleId>`    | `LEDGER`                        |                                |
+ * | runtime silences| `RULE#<ruleId>`    | `SILENCES`                      |                                |
  * | event binding   | `EVENTID#<id>`     | `BINDING`                       |                                |
  * | test-alert quota| `TESTLIMIT#<ruleId>` | `HOUR#<yyyy-mm-ddThh>`        |                                |
+ * | seen Slack request | `INTERACTION#<sha256>` | `SEEN` (expires by TTL)    |                                |
  *
  * The rule ledger holds the incident decision's state and the pending `Incident Updated`
  * events (functions/shared/incidents/ledger.ts); test alerts have their own (`#TEST`).
@@ -36,6 +38,10 @@ export const testLimitSk = (at: Date) => `HOUR#${at.toISOString().slice(0, 13)}`
 export const META = 'META';
 export const USERS = 'USERS';
 export const LEDGER = 'LEDGER';
+export const SILENCES = 'SILENCES';
+/** A verified Slack interactivity request, remembered to reject its replay (functions/interactivity). */
+export const interactionPk = (signatureDigest: string) => `INTERACTION#${signatureDigest}`;
+export const INTERACTION_SEEN = 'SEEN';
 export const eventSk = (at: string, eventId: string) => `EVENT#${at}#${eventId}`;
 export const deliverySk = (eventKey: string, channel: string) => `DELIVERY#${eventKey}#${channel}`;
 /** Day partitions are UTC calendar days; the digest converts its local period to them. */

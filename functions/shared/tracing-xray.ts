@@ -15,6 +15,9 @@
  * |                         | HTTP/promise patchers, EC2/ECS plugins| emitter and Lambda support only        |
  * | current segment kept in | cls-hooked (async hooks on every      | AsyncLocalStorage (./xray/als-context) |
  * |                         | promise of the process)               |                                        |
+ * | Lambda mode             | `env/aws_lambda.js`, which loads the  | ./xray/lambda-facade: same facade and  |
+ * |                         | sampling pollers and `node:http`      | header rules, no throw-away random id, |
+ * |                         |                                       | no `delete` on the facade              |
  *
  * "Where the data allows": nesting needs every child closed when the annotations subsegment
  * closes. A child still open then (a call left running) is detached and streamed by the SDK on
@@ -27,6 +30,17 @@
  * socket is unref'd so it never holds the event loop, and a failed send is logged, never thrown
  * (the ADOT X-Ray UDP span exporter for Lambda keeps one socket the same way).
  *
+ * Where the remaining cost goes (the target, added p50 ≤ 0.15 ms and ≤ 1.3×, is not met: README,
+ * "Tracing and shipping the cart"). `node --cpu-prof` on the bench's latency child
+ * (`CART_BENCH_CHILD=xray:3000 node --cpu-prof --import tsx bench/cart.bench.ts`), time spent in
+ * the SDK's and this backend's own frames over 3,505 traced requests, profiler on, load 7–12 on 2
+ * cores: the UDP `send` syscall about half (0.97 s; the same send in a quiet loop costs 8–15 µs,
+ * here it also pays for waking the receiving process), then serialization (`format`, `toJSON`,
+ * `objectWithoutProperties`: 0.17 s), the v3 capture middleware's own work (0.17 s), the facade's
+ * per-invocation trace-data reset (0.15 s, now cheaper), random ids for the two subsegments
+ * (0.14 s), subsegment bookkeeping (the rest). No single step is large enough that removing it
+ * halves the added cost; each remaining one is the SDK's object model itself.
+ *
  * Rejected: patching the SDK's files (a fork to maintain), or writing segments without the SDK
  * (then this would not be the SDK backend; the OpenTelemetry backend is the SDK-free path).
  */
@@ -35,10 +49,15 @@ import type * as Capture from 'aws-xray-sdk-core/dist/lib/capture.js';
 import type * as Logging from 'aws-xray-sdk-core/dist/lib/logger.js';
 import type * as Aws3Patcher from 'aws-xray-sdk-core/dist/lib/patchers/aws3_p.js';
 import type Subsegment from 'aws-xray-sdk-core/dist/lib/segments/attributes/subsegment.js';
+import type SegmentClass from 'aws-xray-sdk-core/dist/lib/segments/segment.js';
 import type * as SegmentUtils from 'aws-xray-sdk-core/dist/lib/segments/segment_utils.js';
+import type * as Utils from 'aws-xray-sdk-core/dist/lib/utils.js';
 import { ignoreAnnotations } from './tracing';
-import { loadContextModule, useAsyncLocalStorage } from './xray/als-context';
+import { loadContextModule, useAsyncLocalStorage, type ContextModule } from './xray/als-context';
+import { initLambdaMode, type FacadeParts } from './xray/lambda-facade';
 import type { Annotate, AnnotationValue, Tracing, TracingLog } from './types/tracing';
+
+type FacadeContext = FacadeParts['context'];
 
 const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
 
@@ -46,10 +65,6 @@ const PROTOCOL_HEADER = '{"format":"json","version":1}\n';
 interface Emitter {
   send(segment: { format(): string; trace_id?: string; id?: string }): void;
   daemonConfig: { udp_ip: string; udp_port: number };
-}
-
-interface LambdaSupport {
-  init(): void;
 }
 
 /** A subsegment as the SDK's objects really are (the published types leave these out). */
@@ -68,7 +83,10 @@ interface Sdk {
   aws3: typeof Aws3Patcher;
   segmentUtils: typeof SegmentUtils;
   emitter: Emitter;
-  lambda: LambdaSupport;
+  Segment: typeof SegmentClass;
+  utils: typeof Utils;
+  TraceID: FacadeParts['TraceID'];
+  context: ContextModule;
 }
 
 /** CommonJS modules: Node's ESM loader exposes `module.exports` as `default`, bundlers as the namespace. */
@@ -87,16 +105,23 @@ let loadedSdk: Promise<Sdk> | undefined;
 function loadSdk(): Promise<Sdk> {
   loadedSdk ??= (async () => {
     // First, so every SDK file that loads after it shares its (AsyncLocalStorage) context.
-    useAsyncLocalStorage(await loadContextModule());
-    const [capture, logging, aws3, segmentUtils, emitter, lambda] = await Promise.all([
+    const context = await loadContextModule();
+    useAsyncLocalStorage(context);
+    const [capture, logging, aws3, segmentUtils, emitter, Segment, utils, TraceID] = await Promise.all([
       import('aws-xray-sdk-core/dist/lib/capture.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/logger.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/patchers/aws3_p.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/segments/segment_utils.js').then(cjs),
       import('aws-xray-sdk-core/dist/lib/segment_emitter.js').then((m) => cjs(m) as unknown as Emitter),
-      import('aws-xray-sdk-core/dist/lib/env/aws_lambda.js').then((m) => cjs(m) as unknown as LambdaSupport),
+      import('aws-xray-sdk-core/dist/lib/segments/segment.js').then((m) =>
+        cjs(m as unknown as typeof SegmentClass & { default?: typeof SegmentClass }),
+      ),
+      import('aws-xray-sdk-core/dist/lib/utils.js').then(cjs),
+      import('aws-xray-sdk-core/dist/lib/segments/attributes/trace_id.js').then((m) =>
+        cjs(m as unknown as FacadeParts['TraceID'] & { default?: FacadeParts['TraceID'] }),
+      ),
     ]);
-    const sdk = { capture, logging, aws3, segmentUtils, emitter, lambda };
+    const sdk = { capture, logging, aws3, segmentUtils, emitter, Segment, utils, TraceID, context };
     initialise(sdk);
     return sdk;
   })();
@@ -116,7 +141,17 @@ function initialise(sdk: Sdk): void {
     version: 'unknown',
     name: 'unknown',
   });
-  if (process.env.LAMBDA_TASK_ROOT) sdk.lambda.init();
+  if (process.env.LAMBDA_TASK_ROOT) {
+    initLambdaMode({
+      Segment: sdk.Segment,
+      utils: sdk.utils,
+      segmentUtils: sdk.segmentUtils,
+      context: sdk.context as unknown as FacadeContext,
+      TraceID: sdk.TraceID,
+      warn: (message) => sdk.logging.getLogger().warn(message),
+      error: (message) => sdk.logging.getLogger().error(message),
+    });
+  }
   const send = oneSocketSender(sdk);
   sdk.emitter.send = send;
 }

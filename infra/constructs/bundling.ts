@@ -12,6 +12,21 @@
  * | the SDK's credential chain beyond `fromEnv` | alias `@aws-sdk/credential-provider-node` → functions/shared/aws/credentials-from-env.ts | Lambda gives the role's credentials in the environment |
  * | the X-Ray SDK's v2 patcher, `semver`, HTTP/promise patchers, EC2/ECS plugins | functions/shared/tracing-xray.ts imports only the SDK files it runs | no AWS SDK v2, no patched HTTP here |
  * | the tracing backend the deployment does not use | marked external by file name (tracing-otel, tracing-xray) | `TRACING_BACKEND` is set from the same choice |
+ * | the X-Ray SDK's Lambda init and its sampling middleware (rule/target pollers, service connector, `node:http`) | functions/shared/xray/lambda-facade.ts builds Lambda mode from the SDK's Segment | Lambda samples; the SDK only loads them to switch them off |
+ *
+ * Cold start (whole-process CPU of `node` importing a cart bundle against bare `node -e 0`; the
+ * target is 2.0×, missed: README, "Tracing and shipping the cart"). bench/cart.bench.ts splits
+ * it: the Node built-ins the bundle imports cost about 0.4–0.6× bare on their own (`node:https`
+ * most, which the SDK's HTTP handler imports at its top), compiling the ~350 KB of source without
+ * running it about 0.5×, and running the module code the rest (the SDK clients' modules, checksum
+ * and endpoint set-up, zod schemas, the tracer). What was measured and not taken:
+ * - `mainFields: ['main', 'module']` (the SDK's CommonJS builds): list-cart 583 KB instead of
+ *   346 KB, and 4.4× bare instead of 2.8× (CPU, 9 rounds, same run).
+ * - Lazy construction (the DynamoDB client, the tracer, the verifier on the first request): moves
+ *   the same work from init into the first request, which a cold start pays for all the same
+ *   (a lower load ratio, no faster first response).
+ * - V8's compile cache (`module.enableCompileCache`): not available across Lambda cold starts
+ *   (each starts from a fresh file system but for the read-only code), so it cannot help there.
  *
  * Rejected: an esbuild plugin for the X-Ray files (NodejsFunction runs the esbuild CLI, which
  * takes aliases and externals but no plugins); the runtime's own SDK (`bundleAwsSdk: false`)

@@ -28,6 +28,7 @@ export const LAMBDA_ENTRY_FILES: readonly string[] = [
   ...Object.keys(SHOP_ENTRIES).map((entry) => repoFile(`functions/cart/entry/${entry}.ts`)),
   repoFile('functions/notifier/handler.ts'),
   repoFile('functions/digest/handler.ts'),
+  repoFile('functions/interactivity/handler.ts'),
 ];
 
 export interface ShopEnvironment {
@@ -145,13 +146,16 @@ export interface NotifierEnvironment {
   samplingRate?: number | undefined;
 }
 
+/** The notifier function's name (the stack's `uia-notifier`). */
+export const NOTIFIER_NAME = 'uia-notifier';
+
 /** The notifier's configuration (functions/notifier/handler.ts documents every variable). */
 export function notifierFunction(
   env: NotifierEnvironment,
   loader: EntryLoader = fromSource,
 ): LambdaFunction<unknown, unknown> {
   return {
-    name: 'uia-notifier',
+    name: NOTIFIER_NAME,
     load: async () =>
       (
         await loader(

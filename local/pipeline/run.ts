@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createCatalog } from '../../functions/cart/catalog';
 import { buildDigest } from '../../functions/digest/run';
+import { DEFAULT_REOPEN_WINDOW_MINUTES } from '../../functions/notifier/config';
 import { createIncidentStore } from '../../functions/shared/incidents/store';
 import { ruleSet as projectRuleSet } from '../../rules';
 import type { Trace } from '../../rules/filter/trace';
@@ -41,7 +42,12 @@ import {
 } from '../summary';
 import { fromBundles, fromSource } from './bundles';
 import { createAgenda } from './agenda';
+import type { ChaosObservation } from '../chaos/invariants';
+import { createChaosRun, type ChaosSummary } from '../chaos/pipeline';
+import type { ChaosPlan } from '../chaos/plan';
+import { chaosChecks } from '../chaos/report';
 import { runChecks } from './checks';
+import { startInteractivity } from './interactivity';
 import { nextDigestRun } from './digest-schedule';
 import { createSqsEventSource } from '../sqs-event-source';
 import { routeToNotifier } from './event-routing';
@@ -65,6 +71,7 @@ import {
   statedSamplingRate,
 } from './sampling';
 import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from './services';
+import { NOTIFIER_NAME } from './functions';
 import { playTraffic } from './traffic';
 
 /** Virtual time before the first request in which the functions start (their init is not a request). */
@@ -99,10 +106,17 @@ export type PipelineOptions = Pick<
     /** Run every function from its deployment bundle instead of from source. @default false */
     bundled?: boolean;
     ruleSet?: RuleSet;
+    /** Seed of a chaos plan (local/chaos/): reorder, duplicate, kill, rate-limit; undefined: none. */
+    chaos?: number | ChaosPlan | undefined;
     /** Post to a real Slack workspace with this bot token instead of the local Slack. */
     realSlackToken?: string | undefined;
     reporter?: Partial<PipelineReporter>;
     signal?: AbortSignal;
+    /**
+     * The local on-call responder presses Acknowledge on the first page this many virtual
+     * minutes after it was posted (local Slack only); null: nobody acknowledges. @default 2
+     */
+    acknowledgeAfterMinutes?: number | null;
   };
 
 export interface PipelineResult {
@@ -112,6 +126,8 @@ export interface PipelineResult {
   /** The stand-ins, closed but still holding what they received (Slack messages, emails…). */
   services: LocalServices;
   population: Population;
+  /** With `chaos`: what the invariants were judged on (local/chaos/invariants.ts). */
+  chaosObservation?: ChaosObservation;
 }
 
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
@@ -140,6 +156,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const envBefore = { ...process.env };
   const clock = installVirtualClock({ start: plan.startMs - WARM_UP_MS });
   let services: LocalServices | undefined;
+  let closeRunner = () => undefined as void;
   try {
     services = await startLocalServices({
       ruleSet,
@@ -156,6 +173,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
 
     const logs = new Map<string, string[]>();
+    const agenda = createAgenda();
+    const chaos =
+      options.chaos === undefined
+        ? undefined
+        : createChaosRun({
+            seed: options.chaos,
+            services: svc,
+            agenda,
+            ruleSet,
+            notifierName: NOTIFIER_NAME,
+          });
     const runner = createLambdaRunner({
       emit: (document) => svc.emitter.emit(document),
       stage: STAGE,
@@ -164,7 +192,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         entries.push(text);
         logs.set(fn, entries);
       },
+      ...chaos?.runnerOptions(),
     });
+    closeRunner = () => runner.close();
     const loader = options.bundled
       ? fromBundles(join(options.outDir, 'bundles'), options.tracing ?? 'xray', LAMBDA_ENTRY_FILES)
       : fromSource;
@@ -172,10 +202,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       { identity: svc.identity.env, cartsTable: svc.names.cartsTable, dynamoEndpoint: svc.proxy.url },
       loader,
     );
-    const notifier = notifierFunction(
+    const baseNotifier = notifierFunction(
       { ...notifierEnvironment(svc, svc.proxy.url), samplingRate: statedSamplingRate(scenario.sampling) },
       loader,
     );
+    const notifier = chaos ? chaos.notifier(baseNotifier) : baseNotifier;
     const digest = digestFunction(
       {
         alertsTable: svc.names.alertsTable,
@@ -193,15 +224,47 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     for (const fn of distinctFunctions(shop)) await runner.warm(fn);
     await runner.warm(notifier);
     await runner.warm(digest);
+    // The page buttons' endpoint and the responder who presses them (local/pipeline/interactivity.ts).
+    const acknowledgeAfter =
+      options.acknowledgeAfterMinutes === undefined ? 2 : options.acknowledgeAfterMinutes;
+    const interactivity = svc.slack
+      ? await startInteractivity({
+          svc,
+          slack: svc.slack,
+          ruleSet,
+          runner,
+          dynamoEndpoint: svc.proxy.url,
+          loader,
+          acknowledgeAfterMs: acknowledgeAfter === null ? undefined : acknowledgeAfter * 60_000,
+          now: clock.now,
+        })
+      : undefined;
+    if (interactivity) await runner.warm(interactivity.fn);
+    let responding: Promise<unknown> = Promise.resolve();
 
-    routeToNotifier(svc.bus, ruleSet, (event) => runner.invokeAsync(notifier, event));
+    if (chaos) {
+      chaos.install({
+        firstFaultMs: Math.min(...plan.faults.map((f) => f.span.startMs), plan.endMs),
+        lastFaultEndMs: Math.max(...plan.faults.map((f) => f.span.endMs), plan.startMs),
+      });
+      reporter.note?.(
+        `chaos plan, seed ${chaos.plan.seed}: events reordered, copied and delivered at once; invocations killed and retried; Slack 429 bursts`,
+      );
+    }
+    routeToNotifier(
+      svc.bus,
+      ruleSet,
+      chaos ? chaos.invoke(runner, notifier) : (event) => runner.invokeAsync(notifier, event),
+    );
     // The deferral queue's event source mapping, polled every virtual minute.
     const deferrals = createSqsEventSource({
       sqs: svc.sqs,
       queue: svc.names.deferralQueueName,
       region: ACCOUNT.region,
       batchSize: 5,
-      invoke: async (event) => (await runner.invokeAsync(notifier, event)).result,
+      invoke: chaos
+        ? chaos.invokeDeferred(runner, notifier)
+        : async (event) => (await runner.invokeAsync(notifier, event)).result,
     });
     let deferring: Promise<unknown> = Promise.resolve();
     const pollDeferrals = () => {
@@ -209,7 +272,6 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       return deferring;
     };
     const events: EventRecord[] = [];
-    const agenda = createAgenda();
     const minuteLoop = createMinuteLoop({
       ruleSet,
       store: svc.store,
@@ -254,6 +316,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       onMinute: (report) => {
         void pollDeferrals();
+        if (interactivity) {
+          responding = responding
+            .then(() => interactivity.onMinute(clock.date()))
+            .catch((error: unknown) => {
+              reporter.note?.(`the responder's click failed: ${String(error)}`);
+            });
+        }
         reporter.minute?.(report, {
           alarms: minuteLoop.alarmStates(),
           insights: minuteLoop.openInsights(),
@@ -265,6 +334,11 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     });
     await svc.bus.idle();
     await drainDeferred(svc, pollDeferrals, clock);
+    await responding;
+    await interactivity?.idle();
+    await interactivity?.close();
+    // Under a delivery plan the copies reach the notifier later than the put: count them now.
+    if (chaos) countPlannedDeliveries(events, svc.bus.deliveries());
 
     // The weekly digest, at its next scheduled time, with the event EventBridge Scheduler sends.
     clock.setSystemTime(nextDigestRun(clock.date(), ruleSet.digest));
@@ -317,6 +391,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         ? { mode: 'local', threads, topLevelByChannel: topLevelByChannel(svc) }
         : { mode: 'real' },
       emails: svc.sns.published(svc.names.onCallTopicArn),
+      clicks: interactivity?.clicks ?? [],
       digest: {
         subject: published?.subject,
         text: published?.message,
@@ -325,9 +400,25 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       },
       wallMs: performance.now() - wallStart,
     };
+    const chaosSummary = chaos
+      ? await chaos.summarize({
+          runner,
+          store: incidentStore,
+          incidents,
+          reopenWindowMs: DEFAULT_REOPEN_WINDOW_MINUTES * MINUTE_MS,
+        })
+      : undefined;
     const facts = buildSummary(record);
-    const checks = runChecks(facts, ruleSet);
-    const summary: RunSummary = { ...facts, checks, ok: checks.every((c) => c.ok) };
+    const checks = chaosSummary
+      ? [...runChecks(facts, ruleSet, { chaos: true }), ...chaosChecks(chaosSummary)]
+      : runChecks(facts, ruleSet);
+    const { observation: chaosObservation, ...chaosFigures } = chaosSummary ?? {};
+    const summary: RunSummary = {
+      ...facts,
+      ...(chaosSummary ? { chaos: chaosFigures as ChaosSummary } : {}),
+      checks,
+      ok: checks.every((c) => c.ok),
+    };
     const report: ReportData = {
       summary,
       ruleSet,
@@ -352,13 +443,28 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       logs,
       report,
     });
-    return { summary, written, services: svc, population };
+    return {
+      summary,
+      written,
+      services: svc,
+      population,
+      ...(chaosObservation ? { chaosObservation } : {}),
+    };
   } finally {
+    closeRunner();
     await services
       ?.close()
       .catch((error: unknown) => reporter.note?.(`closing the stand-ins: ${String(error)}`));
     clock.uninstall();
     restoreEnv(envBefore);
+  }
+}
+
+function countPlannedDeliveries(events: EventRecord[], deliveries: readonly Delivery[]): void {
+  for (const event of events) {
+    const mine = deliveries.filter((d) => d.eventId === event.id);
+    event.deliveries = mine.length;
+    event.deadLettered = mine.filter((d) => d.outcome === 'dead-lettered').length;
   }
 }
 

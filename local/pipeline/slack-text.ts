@@ -1,6 +1,6 @@
 /**
  * Slack messages as a person reads them, for `out/slack/*.txt`: Block Kit flattened to lines
- * (header, sections, context, dividers), replies under their root.
+ * (header, sections, context, dividers, buttons), replies under their root.
  */
 import type { SlackMessage } from '../slack-server';
 
@@ -19,6 +19,10 @@ export function blocksText(blocks: readonly unknown[] | undefined): string[] {
         return Array.isArray(block.elements) ? [block.elements.map(textOf).filter(Boolean).join(' · ')] : [];
       case 'divider':
         return ['----'];
+      case 'actions':
+        return Array.isArray(block.elements)
+          ? [block.elements.map((e) => `[ ${isRecord(e) ? textOf(e.text) : ''} ]`).join(' ')]
+          : [];
       default:
         return [JSON.stringify(block)];
     }

@@ -26,6 +26,8 @@ export interface RunOptions {
   tracing: TracingBackend;
   /** Run every function from its deployment bundle (infra/constructs/bundling.ts) instead of source. */
   bundled: boolean;
+  /** Seed of a chaos plan (local/chaos/plan.ts); undefined: no chaos. */
+  chaos: number | undefined;
   /** Plain lines instead of the live view, whatever the terminal. */
   plain: boolean;
   help: boolean;
@@ -53,6 +55,10 @@ export function usage(): string {
   --tracing <backend>     xray (X-Ray SDK, UDP daemon) | otel (OpenTelemetry, OTLP/HTTP)
                           (default: xray)
   --bundled               run every function from the bundle the stacks deploy, not from source
+  --chaos <seed>          reorder, copy and concurrently deliver events, kill notifier
+                          invocations at its probe points (retried as Lambda does), and
+                          answer bursts of Slack 429s, all drawn from <seed>; the summary
+                          checks the chaos invariants (exit 1 on any violation)
   --out <dir>             where Slack threads, emails, digest, traces, summary.json and
                           report.html go (default: out)
   --plain                 plain log lines instead of the live view
@@ -79,6 +85,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
         out: { type: 'string', default: 'out' },
         tracing: { type: 'string', default: 'xray' },
         bundled: { type: 'boolean', default: false },
+        chaos: { type: 'string' },
         plain: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -102,6 +109,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     outDir: values.out,
     tracing: tracing as TracingBackend,
     bundled: values.bundled,
+    chaos: values.chaos === undefined ? undefined : integer('--chaos', values.chaos, 0),
     plain: values.plain,
     help: values.help,
   };

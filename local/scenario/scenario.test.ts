@@ -337,6 +337,8 @@ describe('options', () => {
         '--tracing',
         'otel',
         '--bundled',
+        '--chaos',
+        '5',
         '--plain',
       ]),
     ).toEqual({
@@ -350,6 +352,7 @@ describe('options', () => {
       outDir: '/tmp/x',
       tracing: 'otel',
       bundled: true,
+      chaos: 5,
       plain: true,
       help: false,
     });
@@ -360,6 +363,7 @@ describe('options', () => {
       duplicates: 1,
       tracing: 'xray',
       bundled: false,
+      chaos: undefined,
       timingOff: [],
     });
     expect(parseRunArgs(['--timing', 'ideal']).timingOff).toHaveLength(9);
@@ -374,6 +378,7 @@ describe('options', () => {
     [['--timing-off', 'xray-latency,warp'], /--timing-off: unknown warp/],
     [['--bogus'], /Unknown option/],
     [['--tracing', 'jaeger'], /--tracing must be one of xray, otel, not "jaeger"/],
+    [['--chaos', 'x'], /--chaos must be a whole number/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseRunArgs(argv)).toThrow(UsageError);
     expect(() => parseRunArgs(argv)).toThrow(message);

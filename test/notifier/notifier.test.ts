@@ -183,9 +183,13 @@ describe('notifier against the local stand-ins', () => {
     expect(s.emails()).toHaveLength(1);
     expect(s.roots()).toEqual([]);
     const incidentId = (await s.deps.store.findCurrent(RULE))!.id;
-    expect(
-      await s.deps.store.deliveries.get(incidentId, { eventKey: 'incident', channel: 'slack-root' }),
-    ).toBeUndefined();
+    // Released: its lease is over (the record stays, so the retry looks for an earlier post).
+    const released = await s.deps.store.deliveries.get(incidentId, {
+      eventKey: 'incident',
+      channel: 'slack-root',
+    });
+    expect(released?.status).toBe('sending');
+    expect(released!.leaseUntil!).toBeLessThan(s.deps.now().getTime());
 
     const retry = processed(await handleEvent(event, lambdaContext(), s.deps));
     expect(retry).toMatchObject({ duplicate: true, slack: ['root'], email: 'already-sent' });

@@ -206,6 +206,42 @@ describe('invocations killed mid-way', () => {
     expect(s.emails()).toHaveLength(1);
   });
 
+  it('posts no second root when the retry that took over gave up on its lookup for the first', async () => {
+    // Used to (found by the chaos runner): the first try died after Slack accepted the root;
+    // the retry took over the claim, was rate limited looking for that root and released the
+    // claim, which deleted the only sign that a root may exist. The next event of the incident
+    // claimed afresh, posted a second root, and the first said FIRING forever.
+    const s = await scenario();
+    const event = alarmEvent({ id: 'kill-lookup-1', at: T, from: 'OK', to: 'ALARM' });
+    const posts = () => h.slack.calls('chat.postMessage').length;
+    const before = posts();
+    h.slack.failNext({ kind: 'hang', accept: true }, { method: 'chat.postMessage' });
+    await abandoned(handleEvent(structuredClone(event), context(), s.deps), () => posts() > before);
+    expect(s.roots()).toHaveLength(1);
+
+    clock.advance(LAMBDA_RETRY_DELAYS_MS[0]!);
+    h.slack.failNext({ kind: 'rate_limited', retryAfterSeconds: 45 }, { method: 'conversations.history' });
+    const retry = settled(await invokeAsync(event, s.deps));
+    expect(retry).toMatchObject({ kind: 'deferred' });
+    expect(s.emails()).toHaveLength(1);
+
+    clock.advance(30_000);
+    await invokeAsync(
+      alarmEvent({ id: 'kill-lookup-2', at: at(1.5), from: 'ALARM', to: 'ALARM', previousAt: T }),
+      s.deps,
+    );
+    await runDeferrals(s.deps, T.getTime() + 10 * MIN);
+    clock.set(at(20).getTime());
+    await invokeAsync(
+      alarmEvent({ id: 'kill-lookup-3', at: at(20), from: 'ALARM', to: 'OK', previousAt: T }),
+      s.deps,
+    );
+    const roots = s.roots();
+    expect(roots).toHaveLength(1);
+    expect(roots[0]!.text).toContain('RESOLVED');
+    expect(s.emails()).toHaveLength(1);
+  });
+
   it('publishes Incident Updated when the history write failed after the event was bound', async () => {
     // Used to: the retry replayed the binding and never published the event.
     const s = await scenario();

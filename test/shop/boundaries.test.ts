@@ -39,6 +39,7 @@ describe('shop boundaries', () => {
     expect(await importersOf((spec) => spec.startsWith('aws-xray-sdk-core'))).toEqual([
       'functions/shared/tracing-xray.ts',
       'functions/shared/xray/als-context.ts',
+      'functions/shared/xray/lambda-facade.ts',
     ]);
   });
 

@@ -68,6 +68,8 @@ const NEVER_BUNDLED = [
   'aws-xray-sdk-core/dist/lib/patchers/aws_p.js',
   'aws-xray-sdk-core/dist/lib/patchers/http_p.js',
   'aws-xray-sdk-core/dist/lib/segments/plugins/',
+  'aws-xray-sdk-core/dist/lib/env/aws_lambda.js',
+  'aws-xray-sdk-core/dist/lib/middleware/',
   'node_modules/semver/',
 ];
 const BACKEND_FILES: Record<TracingBackend, string[]> = {

@@ -44,6 +44,14 @@
  * | 7 | Finally each source's latest word decides: the incident holding a source's latest firing  |
  * |   | evidence has that source active; an incident with an active source is open, one without  |
  * |   | is resolved (at its last firing evidence, or the resolve that ended it).                  |
+ * | 8 | A manual resolve (Resolve pressed at m, `decideManualResolve`) overrides rule 7 for its    |
+ * |   | incident: it stays resolved at m and never reopens, not even within the window. Firing     |
+ * |   | evidence after m opens a new incident that pages (its part up to m changes nothing); a     |
+ * |   | resolve's evidence after m is dropped (already declared over); evidence up to m, however   |
+ * |   | late, stays in the resolved incident. PagerDuty and Grafana OnCall do the same: a new      |
+ * |   | alert after a manual resolve is a new incident. So with the alarm still in ALARM, nothing  |
+ * |   | pages until CloudWatch reports a change (it sends changes only) or an Insight update after |
+ * |   | m arrives; the page says at the press which sources were still firing.                     |
  *
  * So the final state is the one implied by the latest event of each source, whatever the order
  * and however often each event arrives, as long as each arrives within the reopen window of
@@ -122,6 +130,27 @@ export interface Span {
   evidence: Partial<Record<AlertSource, Interval[]>>;
   /** Bumped on every change of the span: orders mirrors, root rewrites and events. */
   version: number;
+  /** A person resolved it (rule 8): it stays resolved at `at`, whatever its sources say later. */
+  manualResolve?: ManualResolution | undefined;
+}
+
+export interface ManualResolution {
+  /** Epoch ms: the resolve's time (never before the span's last firing evidence). */
+  at: number;
+  /** Slack user id of whoever pressed Resolve. */
+  by: string;
+  /** Sources still firing when it was pressed. */
+  stillFiring: AlertSource[];
+}
+
+/** Resolve pressed on an incident's page: applied to the ledger like an event, by its own id. */
+export interface ManualResolve {
+  /** The interaction's id: a retried or replayed click replays the first decision (rule 1). */
+  eventId: string;
+  incidentId: string;
+  /** When it was pressed (epoch ms). */
+  at: number;
+  by: string;
 }
 
 export interface SpanChange {
@@ -215,12 +244,13 @@ class Decider {
     if (o.quietSince !== undefined && o.quietSince < o.asOf) this.applyQuiet(o.quietSince, o.asOf);
 
     let home: Span | undefined;
-    if (o.firing) {
+    const firing = o.firing && this.clipAtManualResolve(o.firing);
+    if (firing) {
       // Coverage may assume the firing lasted until its source's next known quiet; the
       // recorded evidence is only what the event proves.
-      home = this.covering(this.extendToQuiet(o.firing));
-      if (home) this.widen(home, o.firing);
-      else home = this.create(o.firing);
+      home = this.covering(this.extendToQuiet(firing));
+      if (home) this.widen(home, firing);
+      else home = this.create(firing);
     } else if (this.fresh) {
       // A resolve without an outage of its own (OK → OK) ends what its source was firing in.
       const held = this.ledger.sources[o.source]?.spanId;
@@ -258,12 +288,33 @@ class Decider {
       }
       const later = this.newSpan(late, span);
       this.retire(span, start, early);
+      // The resolve was pressed in the later part (evidence is clipped at it): it goes there.
+      if (span.manualResolve) {
+        later.manualResolve = span.manualResolve;
+        later.resolvedAt = span.manualResolve.at;
+        delete span.manualResolve;
+      }
       for (const record of Object.values(this.sources)) {
         if (record?.spanId === span.id && record.asOf >= a) record.spanId = later.id;
       }
       next.push(span, later);
     }
     this.spans = sortSpans(next);
+  }
+
+  /**
+   * Rule 8: evidence across a manual resolve at m. A firing's part after m is news (it opens
+   * an incident of its own, as a new alert does in PagerDuty after a manual resolve); its part
+   * up to m changes nothing the incident shows. A resolve's part after m is dropped: the
+   * outage was already declared over.
+   */
+  private clipAtManualResolve(firing: Interval): Interval {
+    const across = this.spans
+      .flatMap((s) => (s.manualResolve ? [s.manualResolve.at] : []))
+      .filter((m) => firing[0] <= m && firing[1] > m)
+      .sort((a, b) => b - a)[0];
+    if (across === undefined) return firing;
+    return this.o.state === 'firing' ? [across + 1, firing[1]] : [firing[0], across];
   }
 
   /**
@@ -282,7 +333,12 @@ class Decider {
   private covering(evidence: Interval): Span | undefined {
     const [start, end] = evidence;
     for (const span of [...this.spans].reverse()) {
-      const reach = span.state === 'open' ? Number.POSITIVE_INFINITY : (span.resolvedAt ?? span.lastFiringAt);
+      // A manually resolved incident holds what happened up to its resolve, and never reopens.
+      const reach = span.manualResolve
+        ? span.manualResolve.at - this.W
+        : span.state === 'open'
+          ? Number.POSITIVE_INFINITY
+          : (span.resolvedAt ?? span.lastFiringAt);
       if (start <= reach + this.W && end >= span.firstFiredAt - this.W) return span;
     }
     return undefined;
@@ -290,7 +346,12 @@ class Decider {
 
   private widen(span: Span, firing: Interval): void {
     const previous = this.spans[this.spans.indexOf(span) - 1];
-    const floor = previous ? (previous.resolvedAt ?? previous.lastFiringAt) : Number.NEGATIVE_INFINITY;
+    // After a manual resolve at m, the next incident begins after m (rule 8), whatever the evidence.
+    const floor = !previous
+      ? Number.NEGATIVE_INFINITY
+      : previous.manualResolve
+        ? previous.manualResolve.at + 1
+        : (previous.resolvedAt ?? previous.lastFiringAt);
     const start = Math.max(firing[0], floor);
     if (start < span.firstFiredAt) span.firstFiredAt = start;
     if (firing[1] > span.lastFiringAt) span.lastFiringAt = firing[1];
@@ -365,6 +426,11 @@ class Decider {
     const endedBy = this.fresh && o.state === 'ok' ? (o.firing?.[1] ?? o.asOf) : undefined;
     const heldBefore = this.ledger.sources[o.source]?.spanId;
     for (const span of this.spans) {
+      if (span.manualResolve) {
+        span.state = 'resolved';
+        span.activeSources = [];
+        continue;
+      }
       const active = (Object.entries(this.sources) as Array<[AlertSource, SourceRecord]>)
         .filter(([, r]) => r.state === 'firing' && r.spanId === span.id)
         .map(([s]) => s);
@@ -451,6 +517,49 @@ class Decider {
   }
 }
 
+/**
+ * Rule 8: Resolve pressed on an incident's page. An open incident becomes resolved at the press
+ * (or at its last firing evidence, if later), and remembers the sources still firing; a resolved
+ * or unknown one is left as it is. Replays like any event (rule 1).
+ */
+export function decideManualResolve(ledger: RuleLedger, m: ManualResolve): Decision {
+  const done = ledger.applied.find((a) => a.eventId === m.eventId);
+  const unchanged = (change: Change, incidentId: string | undefined, replayed = false): Decision => ({
+    ledger,
+    write: false,
+    incidentId,
+    change,
+    changes: [],
+    replayed,
+  });
+  if (done) return unchanged(done.change, done.incidentId, true);
+  const found = ledger.spans.find((s) => s.id === m.incidentId);
+  if (!found) return unchanged('no-incident', undefined);
+  if (found.state === 'resolved') return unchanged('already-resolved', found.id);
+
+  const spans = ledger.spans.map(cloneSpan);
+  const span = spans.find((s) => s.id === m.incidentId)!;
+  const at = Math.max(m.at, span.lastFiringAt);
+  span.manualResolve = { at, by: m.by, stillFiring: [...span.activeSources] };
+  span.state = 'resolved';
+  span.resolvedAt = at;
+  span.activeSources = [];
+  span.lastEventAt = Math.max(span.lastEventAt, m.at);
+  span.version += 1;
+  const applied = [
+    ...ledger.applied,
+    { eventId: m.eventId, incidentId: span.id, change: 'resolved' as const },
+  ];
+  return {
+    ledger: { ...ledger, spans, applied: applied.slice(-MAX_APPLIED) },
+    write: true,
+    incidentId: span.id,
+    change: 'resolved',
+    changes: [{ incidentId: span.id, change: 'resolved', version: span.version }],
+    replayed: false,
+  };
+}
+
 /** Rule 2: newer event time wins; at equal times a resolve outranks a firing. */
 export function isFresh(record: SourceRecord | undefined, o: Observation): boolean {
   if (!record) return true;
@@ -507,6 +616,9 @@ function cloneSpan(span: Span): Span {
     activeSources: [...span.activeSources],
     sources: [...span.sources],
     evidence: Object.fromEntries(Object.entries(span.evidence).map(([k, v]) => [k, [...v]])),
+    ...(span.manualResolve
+      ? { manualResolve: { ...span.manualResolve, stillFiring: [...span.manualResolve.stillFiring] } }
+      : {}),
   };
 }
 

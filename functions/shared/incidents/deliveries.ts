@@ -8,12 +8,21 @@
  * |----------------------------|--------------------------------------------------------------|
  * | none                       | `claimed` (ours, with an owner token and a lease)            |
  * | `sending`, lease over      | `claimed` with `takeover`: the holder died; it may have sent |
+ * | `sending`, released        | `claimed` with `takeover`: the holder gave up; it, or one    |
+ * |                            | before it, may still have sent                               |
  * | `sending`, lease running   | `held` until `leaseUntil`: never success (delivery-claim.ts) |
  * | `sent`                     | `sent`, with the detail the sender recorded                  |
  *
  * Release is conditional on the owner, so a slow holder whose lease ran out cannot release
  * the claim a retry took over; complete is conditional on `sending`, so the first detail
  * written (a root's ts) is never overwritten by a second sender.
+ *
+ * Release ends the lease and keeps the record, rather than deleting it: a holder that gives up
+ * cannot know that nothing went out (a post that timed out after Slack took it; a takeover
+ * whose search for a dead holder's post failed), so the next claimer is told, as `takeover`,
+ * to look before sending. Rejected: deleting on release, which let a retry that was rate
+ * limited while looking for a dead holder's root erase the only sign of it, so the next event
+ * posted a second root and the first said FIRING forever.
  *
  * Retention (retention.ts): a record past its `expiresAt` is gone, whether or not DynamoDB has
  * deleted it yet: `get` does not return it and a claim or complete may overwrite it. A
@@ -22,7 +31,7 @@
  * (incident-lifetime.ts), so it lasts as long as the incident does.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ALERTS_TABLE_KEYS as K, deliverySk, incidentPk } from '../alerts-table';
 import { createIncidentLifetime, type IncidentLifetime } from './incident-lifetime';
@@ -132,12 +141,18 @@ export function createDeliveries(options: {
     async release(id, key, owner) {
       try {
         await doc.send(
-          new DeleteCommand({
+          new UpdateCommand({
             TableName,
             Key: keyOf(id, key),
+            // Over from this millisecond on: the next claim takes over (see the header).
+            UpdateExpression: 'SET leaseUntil = :over',
             ConditionExpression: '#status = :sending AND #owner = :owner',
             ExpressionAttributeNames: { '#status': 'status', '#owner': 'owner' },
-            ExpressionAttributeValues: { ':sending': 'sending', ':owner': owner },
+            ExpressionAttributeValues: {
+              ':sending': 'sending',
+              ':owner': owner,
+              ':over': now().getTime() - 1,
+            },
           }),
         );
       } catch (error) {

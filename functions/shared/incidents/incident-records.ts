@@ -30,7 +30,7 @@ import { createIncidentLifetime, type IncidentLifetime } from './incident-lifeti
 import { EMPTY_IMPACT, incidentSchema, mergeImpact, mergeUsers, type Incident } from './model';
 import type { Optimistic } from './optimistic';
 import { createExpiry, DEFAULT_RETENTION, type Expiry } from './retention';
-import type { IncidentMeta, IncidentRecords } from './types';
+import type { AcknowledgeOutcome, EscalationOutcome, IncidentMeta, IncidentRecords } from './types';
 
 export interface IncidentRecordsOptions {
   doc: DynamoDBDocumentClient;
@@ -48,7 +48,7 @@ export function spanFields(
 ): Pick<
   Incident,
   'state' | 'activeSources' | 'sources' | 'firstFiredAt' | 'lastEventAt' | 'reopenedCount' | 'spanVersion'
-> & { resolvedAt?: string } {
+> & { resolvedAt?: string; manualResolve?: Incident['manualResolve'] } {
   return {
     state: span.state,
     activeSources: [...span.activeSources],
@@ -58,6 +58,15 @@ export function spanFields(
     ...(span.resolvedAt === undefined ? {} : { resolvedAt: iso(span.resolvedAt) }),
     reopenedCount: span.reopenedCount,
     spanVersion: span.version,
+    ...(span.manualResolve === undefined
+      ? {}
+      : {
+          manualResolve: {
+            by: span.manualResolve.by,
+            at: iso(span.manualResolve.at),
+            stillFiring: [...span.manualResolve.stillFiring],
+          },
+        }),
   };
 }
 
@@ -157,6 +166,26 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
     }).then((r) => r.value);
   }
 
+  /**
+   * Like `update`, for writes that say why they wrote nothing: `decide` returns the outcome and
+   * the next item (or none).
+   */
+  function decideUpdate<T extends { outcome: string }>(
+    id: string,
+    decide: (incident: Incident) => { next?: Incident; result: (incident: Incident) => T },
+  ): Promise<T | { outcome: 'not-found' }> {
+    return optimistic(`incident ${id}`, async () => {
+      const current = await get(id);
+      if (!current) return { value: { outcome: 'not-found' as const } };
+      const { next, result } = decide(current);
+      if (!next) return { value: result(current) };
+      const written = { ...next, version: current.version + 1 };
+      return (await putVersioned(written)) ? { value: result(written) } : undefined;
+    }).then((r) => r.value);
+  }
+
+  const actionsBumped = (incident: Incident) => (incident.actionsVersion ?? 0) + 1;
+
   return {
     get,
 
@@ -210,6 +239,56 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
 
     setRelation: (id, relatedTo) =>
       update(id, (current) => (current.relatedTo ? undefined : { ...current, relatedTo })),
+    acknowledge: (id, acknowledgement, options = {}) =>
+      decideUpdate<Exclude<AcknowledgeOutcome, { outcome: 'not-found' }>>(id, (current) => {
+        if (current.acknowledgement) return { result: (incident) => ({ outcome: 'already', incident }) };
+        if (current.state === 'resolved' && !options.whileResolved) {
+          return { result: (incident) => ({ outcome: 'resolved', incident }) };
+        }
+        return {
+          next: { ...current, acknowledgement, actionsVersion: actionsBumped(current) },
+          result: (incident) => ({ outcome: 'acknowledged', incident }),
+        };
+      }),
+
+    recordEscalation: (id, step, at) =>
+      decideUpdate<Exclude<EscalationOutcome, { outcome: 'not-found' }>>(id, (current) => {
+        const steps = current.escalation?.steps ?? [];
+        const no = (outcome: 'already' | 'acknowledged' | 'resolved' | 'out-of-order') => ({
+          result: (incident: Incident) => ({ outcome, incident }),
+        });
+        if (steps.some((s) => s.step === step)) return no('already');
+        if (current.acknowledgement) return no('acknowledged');
+        if (current.state === 'resolved') return no('resolved');
+        if (steps.length !== step - 1) return no('out-of-order');
+        const { pending } = current.escalation ?? {};
+        return {
+          next: {
+            ...current,
+            escalation: {
+              steps: [...steps, { step, at: at.toISOString() }],
+              ...(pending && pending.step > step ? { pending } : {}),
+            },
+            actionsVersion: actionsBumped(current),
+          },
+          result: (incident) => ({ outcome: 'recorded', incident }),
+        };
+      }),
+
+    setEscalationPending: (id, pending) =>
+      update(id, (current) => {
+        const steps = current.escalation?.steps ?? [];
+        const noted = current.escalation?.pending;
+        if (steps.some((s) => s.step >= pending.step)) return undefined;
+        if (noted && (noted.step > pending.step || noted.schedule === pending.schedule)) return undefined;
+        return { ...current, escalation: { steps, pending } };
+      }),
+
+    clearEscalationPending: (id, schedule) =>
+      update(id, (current) => {
+        if (current.escalation?.pending?.schedule !== schedule) return undefined;
+        return { ...current, escalation: { steps: current.escalation.steps } };
+      }),
 
     async listStartedBetween(start, end) {
       const items: Record<string, unknown>[] = [];
@@ -302,8 +381,9 @@ function newIncident(span: Span, meta: IncidentMeta): Incident {
   };
 }
 
+/** The item without the span's optional parts, which the mirror then writes as the span has them. */
 function withoutResolved(incident: Incident): Incident {
-  const { resolvedAt: _resolvedAt, ...rest } = incident;
+  const { resolvedAt: _resolvedAt, manualResolve: _manualResolve, ...rest } = incident;
   return rest;
 }
 

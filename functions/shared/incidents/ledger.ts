@@ -51,6 +51,9 @@ const ledgerSchema = z.object({
       reopenedCount: z.number(),
       evidence: bySource(z.array(interval)),
       version: z.number(),
+      manualResolve: z
+        .object({ at: z.number(), by: z.string(), stillFiring: z.array(alertSourceSchema) })
+        .optional(),
     }),
   ),
   quiet: bySource(z.array(interval)),

@@ -48,6 +48,48 @@ export const EMPTY_IMPACT: Impact = {
   partial: false,
 };
 
+/** A Slack user id (`U…`, or `W…` on Enterprise Grid): validated so it can go into a mention. */
+export const slackUserIdSchema = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id (U… or W…)');
+
+/**
+ * Who picked the page up, from the page's Acknowledge button, or from Resolve on a page nobody had
+ * acknowledged (a responder who resolves has picked it up too). Written once: a second
+ * acknowledgement changes nothing (incident-records.ts).
+ */
+export const acknowledgementSchema = z.object({
+  by: slackUserIdSchema,
+  /** The responder's Slack username at the time, for text without mentions (digest, email). */
+  byName: z.string().max(80).optional(),
+  at: z.iso.datetime(),
+  via: z.enum(['acknowledge', 'resolve']),
+});
+export type Acknowledgement = z.infer<typeof acknowledgementSchema>;
+
+/**
+ * A resolve pressed by a person rather than implied by the sources (decide.ts, "manual resolve").
+ * `stillFiring`: the sources that were still firing when it was pressed (the page says so).
+ */
+export const manualResolveSchema = z.object({
+  by: slackUserIdSchema,
+  at: z.iso.datetime(),
+  stillFiring: z.array(alertSourceSchema),
+});
+export type ManualResolveRecord = z.infer<typeof manualResolveSchema>;
+
+/**
+ * Escalation of an unacknowledged page (the rule's `escalation`): the steps sent, and the one-time
+ * schedule waiting to send the next one.
+ */
+export const escalationSchema = z.object({
+  /** Escalations sent, oldest first; step 1 is the first. */
+  steps: z.array(z.object({ step: z.number().int().min(1), at: z.iso.datetime() })),
+  /** The EventBridge Scheduler one-time schedule that will send `step`, if one is waiting. */
+  pending: z
+    .object({ step: z.number().int().min(1), dueAt: z.iso.datetime(), schedule: z.string().min(1) })
+    .optional(),
+});
+export type EscalationRecord = z.infer<typeof escalationSchema>;
+
 export const incidentSchema = z.object({
   id: z.string().min(1),
   ruleId: z.string().min(1),
@@ -104,6 +146,17 @@ export const incidentSchema = z.object({
   decidedSeverity: z.enum(['page', 'ticket', 'info']).optional(),
   /** Why, as the page shows it: "paged: 14 registered users ≥ 3" (notifier impact-severity.ts). */
   severityReason: z.string().optional(),
+  /** Absent until someone acknowledges (or resolves) the page from Slack. */
+  acknowledgement: acknowledgementSchema.optional(),
+  /** Present when a person resolved it from Slack; mirrored from the ledger's span. */
+  manualResolve: manualResolveSchema.optional(),
+  /** Absent for rules without `escalation`, and until the first escalation is scheduled. */
+  escalation: escalationSchema.optional(),
+  /**
+   * Bumped by every write an action makes that the root shows (acknowledgement, escalation):
+   * orders root rewrites together with `spanVersion` (deliver-slack.ts). Absent: 0.
+   */
+  actionsVersion: z.number().int().min(0).optional(),
 });
 export type Incident = z.infer<typeof incidentSchema>;
 

@@ -176,7 +176,12 @@ describe('incident store on a real local DynamoDB', () => {
     const email = { eventKey: 'evt-1', channel: 'email' };
     expect((await store.deliveries.claim(incident.id, email, 'a', 30_000)).status).toBe('claimed');
     await store.deliveries.release(incident.id, email, 'a');
-    expect((await store.deliveries.claim(incident.id, email, 'b', 30_000)).status).toBe('claimed');
+    // Released, not forgotten: the next holder is told an earlier one may have sent.
+    expect(await store.deliveries.claim(incident.id, email, 'b', 30_000)).toMatchObject({
+      status: 'claimed',
+      takeover: true,
+      previous: { status: 'sending', owner: 'a' },
+    });
   });
 
   it('keeps history idempotent per event, read back through the paginator', async () => {

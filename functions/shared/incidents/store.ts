@@ -17,7 +17,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Retention } from '../../../rules/schema';
 import type { Random, Sleep } from '../retry';
-import { decide, type Change, type Observation, type SpanChange } from './decide';
+import {
+  decide,
+  decideManualResolve,
+  type Change,
+  type Decision,
+  type ManualResolve,
+  type Observation,
+  type RuleLedger,
+  type SpanChange,
+} from './decide';
 import { createDeliveries } from './deliveries';
 import { createEventBindings } from './event-bindings';
 import { createIncidentHistory } from './history';
@@ -27,6 +36,7 @@ import { createOutbox, createRuleLedgers, MAX_OUTBOX } from './ledger';
 import type { AlertSource, Incident } from './model';
 import { optimistic } from './optimistic';
 import { createExpiry, DEFAULT_RETENTION } from './retention';
+import { createRuntimeSilences } from './silences';
 import { incidentId, type FiringEvent } from './transitions';
 import type {
   Deliveries,
@@ -38,6 +48,7 @@ import type {
   OutboxEntry,
   RuleKey,
   RuleLedgers,
+  RuntimeSilences,
 } from './types';
 
 export { IncidentConflictError } from './optimistic';
@@ -70,6 +81,13 @@ export interface ApplyInput {
   outboxEntry: (change: SpanChange) => OutboxEntry | undefined;
 }
 
+/** Resolve pressed on a page (decide.ts rule 8), applied like an event under its own id. */
+export interface ManualResolveInput {
+  key: RuleKey;
+  meta: IncidentMeta;
+  resolve: ManualResolve;
+}
+
 export interface Applied {
   incidentId: string | undefined;
   change: Change;
@@ -90,7 +108,11 @@ export interface IncidentStore {
   deliveries: Deliveries;
   outbox: Outbox;
   bindings: EventBindings;
+  /** Silences set from pages (silences.ts). */
+  silences: RuntimeSilences;
   apply(input: ApplyInput): Promise<Applied>;
+  /** The same steps as `apply`, for a manual resolve (no `Incident Updated` is owed by it). */
+  applyManualResolve(input: ManualResolveInput): Promise<Applied>;
   /** Brings every incident with a pending outbox entry up to its ledger span. */
   mirrorPending(key: RuleKey, meta: IncidentMeta): Promise<void>;
   /** The rule's latest incident. */
@@ -126,6 +148,7 @@ export function createIncidentStore(options: IncidentStoreOptions): IncidentStor
   const deliveries = createDeliveries({ doc, tableName, now, expiry, lifetime });
   const outbox = createOutbox(ledgers, retry);
   const bindings = createEventBindings({ doc, tableName, now, expiry });
+  const silences = createRuntimeSilences({ doc, tableName, optimistic: retry });
 
   async function mirrorAll(key: RuleKey, ids: Iterable<string>, meta: IncidentMeta) {
     const { ledger } = await ledgers.get(key);
@@ -139,17 +162,36 @@ export function createIncidentStore(options: IncidentStoreOptions): IncidentStor
   }
 
   async function apply(input: ApplyInput): Promise<Applied> {
-    const { key, observation, meta } = input;
-    const bound = await bindings.find(observation.eventId);
+    const { key, observation } = input;
+    return applyDecision({
+      key,
+      meta: input.meta,
+      eventId: observation.eventId,
+      decide: (ledger) =>
+        decide(ledger, observation, {
+          reopenWindowMs: input.reopenWindowMs,
+          newId: (first) => incidentId(key.ruleId, new Date(first), key.test),
+        }),
+      outboxEntry: input.outboxEntry,
+    });
+  }
+
+  /** Steps 1–4 of the table above, for any decision on the rule's ledger. */
+  async function applyDecision(input: {
+    key: RuleKey;
+    meta: IncidentMeta;
+    eventId: string;
+    decide: (ledger: RuleLedger) => Decision;
+    outboxEntry: ApplyInput['outboxEntry'];
+  }): Promise<Applied> {
+    const { key, meta, eventId } = input;
+    const bound = await bindings.find(eventId);
     if (bound) return replay(bound.incidentId || undefined, bound.change as Change);
 
     let dropped = 0;
     const decision = await retry(`rule ${key.ruleId} ledger`, async () => {
       const item = await ledgers.get(key);
-      const d = decide(item.ledger, observation, {
-        reopenWindowMs: input.reopenWindowMs,
-        newId: (first) => incidentId(key.ruleId, new Date(first), key.test),
-      });
+      const d = input.decide(item.ledger);
       if (!d.write) return { d, pending: item.outbox };
       const owed = d.changes.flatMap((c) => input.outboxEntry(c) ?? []);
       const all = [...item.outbox, ...owed];
@@ -165,7 +207,7 @@ export function createIncidentStore(options: IncidentStoreOptions): IncidentStor
       ...(d.replayed ? pending.map((e) => e.incidentId) : []),
     ];
     const mirrored = await mirrorAll(key, ids, meta);
-    const { binding, created } = await bindings.bind(observation.eventId, {
+    const { binding, created } = await bindings.bind(eventId, {
       incidentId: d.incidentId ?? '',
       change: d.change,
     });
@@ -209,7 +251,18 @@ export function createIncidentStore(options: IncidentStoreOptions): IncidentStor
     deliveries,
     outbox,
     bindings,
+    silences,
     apply,
+
+    applyManualResolve: ({ key, meta, resolve }) =>
+      applyDecision({
+        key,
+        meta,
+        eventId: resolve.eventId,
+        decide: (ledger) => decideManualResolve(ledger, resolve),
+        // `Incident Updated` has no trigger kind for a person yet: the manual resolve owes none.
+        outboxEntry: () => undefined,
+      }),
 
     async mirrorPending(key, meta) {
       const entries = await outbox.pending(key);

@@ -9,7 +9,7 @@
  * ordered by a version (the ledger's span version → the incident item).
  */
 import type { Change, RuleLedger, Span } from './decide';
-import type { AlertSource, Impact, Incident } from './model';
+import type { Acknowledgement, AlertSource, EscalationRecord, Impact, Incident } from './model';
 
 /** Which ledger: a rule's real incidents, or its test alerts' (kept apart). */
 export interface RuleKey {
@@ -70,9 +70,38 @@ export interface IncidentRecords {
     id: string,
     decision: { severity: NonNullable<Incident['decidedSeverity']>; reason: string },
   ): Promise<Incident | undefined>;
+  /**
+   * Records who picked the page up, once: an open incident without one gets it; one already
+   * acknowledged keeps the first (`already`); a resolved one is left alone (`resolved`), unless
+   * `whileResolved` (the acknowledgement a manual resolve implies, written just before it).
+   */
+  acknowledge(
+    id: string,
+    acknowledgement: Acknowledgement,
+    options?: { whileResolved?: boolean },
+  ): Promise<AcknowledgeOutcome>;
+  /**
+   * Records escalation `step` as sent (with `at`) if the page still needs it: open, not
+   * acknowledged, and the step is the next one. A step already recorded is `already` (a retry).
+   */
+  recordEscalation(id: string, step: number, at: Date): Promise<EscalationOutcome>;
+  /** Notes the schedule that will send `pending.step`, unless a later step is already noted or sent. */
+  setEscalationPending(
+    id: string,
+    pending: NonNullable<EscalationRecord['pending']>,
+  ): Promise<Incident | undefined>;
+  /** Forgets the noted schedule if it is still `schedule` (it fired, or was cancelled). */
+  clearEscalationPending(id: string, schedule: string): Promise<Incident | undefined>;
   /** Incidents whose first event falls in [start, end), day by day from the `byDay` index. */
   listStartedBetween(start: Date, end: Date): Promise<Incident[]>;
 }
+
+export type AcknowledgeOutcome =
+  { outcome: 'acknowledged' | 'already' | 'resolved'; incident: Incident } | { outcome: 'not-found' };
+
+export type EscalationOutcome =
+  | { outcome: 'recorded' | 'already' | 'acknowledged' | 'resolved' | 'out-of-order'; incident: Incident }
+  | { outcome: 'not-found' };
 
 export interface HistoryEntry {
   at: string;
@@ -113,7 +142,7 @@ export interface DeliveryRecord {
 }
 
 export type ClaimOutcome =
-  /** `takeover`: an earlier holder's lease ran out: it may have sent before it died. */
+  /** `takeover`: an earlier holder's lease ran out, or it released: it may have sent. */
   | { status: 'claimed'; takeover: boolean; previous: DeliveryRecord | undefined }
   | { status: 'sent'; record: DeliveryRecord }
   | { status: 'held'; leaseUntil: number };
@@ -130,7 +159,10 @@ export interface Deliveries {
     key: DeliveryKey,
     detail: Record<string, string>,
   ): Promise<'completed' | 'already-sent'>;
-  /** Gives back our own claim after a failed send; someone else's claim is left alone. */
+  /**
+   * Gives back our own claim after a failed send (its lease ends, the record stays, so the next
+   * claim is a takeover); someone else's claim is left alone.
+   */
   release(incidentId: string, key: DeliveryKey, owner: string): Promise<void>;
   get(incidentId: string, key: DeliveryKey): Promise<DeliveryRecord | undefined>;
   /** Merges `detail` into a sent record (e.g. the version a root was last rewritten to). */
@@ -155,6 +187,29 @@ export interface EventBindings {
     eventId: string,
     binding: Omit<EventBinding, 'boundAt'>,
   ): Promise<{ binding: EventBinding; created: boolean }>;
+}
+
+/**
+ * A silence set from a page (Silence 1 h / 4 h), beside the ones written in the rule's code. In
+ * force from `from` (inclusive) to `until` (exclusive), judged at each event's own time.
+ */
+export interface RuntimeSilence {
+  /** The interaction that set it: a retried click adds nothing. */
+  id: string;
+  from: string;
+  until: string;
+  /** Slack user id. */
+  createdBy: string;
+  reason: string;
+  /** The incident whose page it was set from; its thread gets the notes. */
+  incidentId?: string | undefined;
+}
+
+export interface RuntimeSilences {
+  /** The rule's stored silences, ended ones of the last MAX_AGE included (late events need them). */
+  list(ruleId: string): Promise<RuntimeSilence[]>;
+  /** Adds it unless one with its id is stored; drops those long ended. */
+  add(ruleId: string, silence: RuntimeSilence, now: Date): Promise<'added' | 'already'>;
 }
 
 /** Pending `Incident Updated` events of a rule, kept in its ledger item. */

@@ -22,7 +22,7 @@ type Entity = NonNullable<ReturnType<typeof ContextUtils.getSegment>>;
 interface Store {
   segment?: Entity | undefined;
 }
-type ContextModule = typeof ContextUtils & {
+export type ContextModule = typeof ContextUtils & {
   contextMissingStrategy: { contextMissing(message: string): void };
 };
 
