@@ -190,7 +190,10 @@ export function inhibitionCycles(rules: readonly Pick<Rule, 'id' | 'inhibits'>[]
       if (state.get(next) === 'open') {
         const cycle = [...path.slice(path.indexOf(next)), next];
         const key = [...cycle.slice(0, -1)].sort().join(',');
-        if (!seen.has(key)) (cycles.push(cycle), seen.add(key));
+        if (!seen.has(key)) {
+          cycles.push(cycle);
+          seen.add(key);
+        }
       } else if (state.get(next) !== 'done') visit(next, [...path, next]);
     }
     state.set(id, 'done');

@@ -63,8 +63,16 @@ export async function enrichEvent(
   const saved = readRecord(record?.status === 'sent' ? record.detail : undefined);
   if (saved?.phase === 'done') return { kind: 'known', enrichment: saved.enrichment, done: true };
 
-  const readMs = Math.max(0, Math.min(rule.enrichment.timeBudgetMs, budget.remainingMs() - AFTER_READING_RESERVE_MS));
-  const lease = await deps.deliveries.claim(incidentId, readKey(alert.eventId), deps.owner, readMs + LEASE_MARGIN_MS);
+  const readMs = Math.max(
+    0,
+    Math.min(rule.enrichment.timeBudgetMs, budget.remainingMs() - AFTER_READING_RESERVE_MS),
+  );
+  const lease = await deps.deliveries.claim(
+    incidentId,
+    readKey(alert.eventId),
+    deps.owner,
+    readMs + LEASE_MARGIN_MS,
+  );
   if (lease.status !== 'claimed') {
     const known = saved?.enrichment ?? startEnrichment({ alert, rule, deadlineMs: 0 }, deps).current();
     return { kind: 'known', enrichment: known, done: false };
@@ -87,12 +95,16 @@ export async function enrichEvent(
             : { phase: 'done', enrichment: encodeEnrichment(enrichment) };
           if (record?.status === 'sent') {
             await deps.deliveries.annotate(incidentId, stateKey(alert.eventId), detail, () => true);
-          } else if ((await deps.deliveries.complete(incidentId, stateKey(alert.eventId), detail)) !== 'completed') {
+          } else if (
+            (await deps.deliveries.complete(incidentId, stateKey(alert.eventId), detail)) !== 'completed'
+          ) {
             await deps.deliveries.annotate(incidentId, stateKey(alert.eventId), detail, () => true);
           }
           return { enrichment, continues: state !== undefined };
         } finally {
-          await deps.deliveries.release(incidentId, readKey(alert.eventId), deps.owner).catch(() => undefined);
+          await deps.deliveries
+            .release(incidentId, readKey(alert.eventId), deps.owner)
+            .catch(() => undefined);
         }
       })()),
   };

@@ -44,7 +44,7 @@ const startMs = endMs - 5 * 60_000;
 /** `count` faulted traces of `users` users spread over the window; some span sub-window edges. */
 function traces(count: number, users: number): Trace[] {
   return Array.from({ length: count }, (_, i) => {
-    const start = startMs - 20_000 + Math.floor(((i * 7919) % count) / count * (endMs - startMs + 15_000));
+    const start = startMs - 20_000 + Math.floor((((i * 7919) % count) / count) * (endMs - startMs + 15_000));
     const duration = i % 17 === 0 ? 25 : 0.08; // a few long ones cross boundaries
     return {
       id: `1-${Math.floor(start / 1000).toString(16)}-${i.toString(16).padStart(24, '0')}`,
@@ -74,10 +74,12 @@ function reference(
   const agg = createAggregation({ exampleTraces: 3 });
   const [from, to] = [window.startTime.getTime(), window.endTime.getTime()];
   const matches = compileFilter(window.filterExpression);
-  const active = all.filter((t) => matches(t)).filter((t) => {
-    const end = (t.startTime + (t.duration ?? 0)) * 1000;
-    return t.startTime * 1000 < to && end >= from;
-  });
+  const active = all
+    .filter((t) => matches(t))
+    .filter((t) => {
+      const end = (t.startTime + (t.duration ?? 0)) * 1000;
+      return t.startTime * 1000 < to && end >= from;
+    });
   const summaries = active.map((t) => {
     const s = toTraceSummary(t) as unknown as TraceSummary;
     return { ...s, StartTime: new Date(t.startTime * 1000) };
@@ -88,7 +90,14 @@ function reference(
 
 /** Which trace is a user's example depends on reading order; the counts must not. */
 const counts = (users: readonly UserImpact[]) =>
-  users.map((u) => [u.username, u.requests, u.faults, u.slowestSeconds, u.firstSeen?.getTime(), u.lastSeen?.getTime()]);
+  users.map((u) => [
+    u.username,
+    u.requests,
+    u.faults,
+    u.slowestSeconds,
+    u.firstSeen?.getTime(),
+    u.lastSeen?.getTime(),
+  ]);
 
 let server: XRayServer;
 const store = createTraceStore();
@@ -165,7 +174,10 @@ describe('enrichment over parallel sub-windows', () => {
       // Through JSON, as the delivery log keeps it.
       const resumed = JSON.parse(JSON.stringify(state));
       server.setLatency(0);
-      const rest = await enrich({ alert, rule: rule({ timeBudgetMs: 20_000 }), resume: resumed }, deps({ now }));
+      const rest = await enrich(
+        { alert, rule: rule({ timeBudgetMs: 20_000 }), resume: resumed },
+        deps({ now }),
+      );
       const ref = reference(all, rest.query);
       expect(rest.status).toBe('complete');
       expect(rest.progress?.invocations).toBe(2);
@@ -179,7 +191,10 @@ describe('enrichment over parallel sub-windows', () => {
 
   it('ends at maxTraces and says so', async () => {
     for (const t of traces(2_000, 50)) store.put(t);
-    const result = await enrich({ alert, rule: rule({ maxTraces: 300, timeBudgetMs: 20_000 }) }, deps({ now: flowingClock() }));
+    const result = await enrich(
+      { alert, rule: rule({ maxTraces: 300, timeBudgetMs: 20_000 }) },
+      deps({ now: flowingClock() }),
+    );
     expect(result.status).toBe('partial');
     expect(result.progress?.end).toBe('max-traces');
     expect(result.reason).toMatch(/stopped at maxTraces/);
@@ -189,7 +204,10 @@ describe('enrichment over parallel sub-windows', () => {
   it('waits throttling out at a lower rate instead of failing', async () => {
     for (const t of traces(500, 40)) store.put(t);
     server.throttleNext(6, 'GetTraceSummaries');
-    const result = await enrich({ alert, rule: rule({ timeBudgetMs: 20_000 }) }, deps({ now: flowingClock() }));
+    const result = await enrich(
+      { alert, rule: rule({ timeBudgetMs: 20_000 }) },
+      deps({ now: flowingClock() }),
+    );
     expect(result.status).toBe('complete');
     expect(result.progress?.throttled).toBe(6);
     expect(logger.lines.some((l) => l.message.startsWith('GetTraceSummaries throttled'))).toBe(true);

@@ -172,7 +172,8 @@ export function loadState(
   const mutable = agg as unknown as Record<string, number>;
   for (const key of COUNT_KEYS) {
     const value = state.counts[key];
-    if (value !== undefined) mutable[key] = Math.abs(value) >= 1e300 ? (value > 0 ? Infinity : -Infinity) : value;
+    if (value !== undefined)
+      mutable[key] = Math.abs(value) >= 1e300 ? (value > 0 ? Infinity : -Infinity) : value;
   }
   agg.distinctUsersCapped = state.folded;
   for (const r of state.rootCauses) {
@@ -183,7 +184,18 @@ export function loadState(
   }
   agg.faultExamples.push(...state.faultExamples);
   agg.otherExamples.push(...state.otherExamples);
-  for (const [name, requests, faults, errors, throttles, slowest, first, last, example, isFault] of state.users) {
+  for (const [
+    name,
+    requests,
+    faults,
+    errors,
+    throttles,
+    slowest,
+    first,
+    last,
+    example,
+    isFault,
+  ] of state.users) {
     agg.users.set(name, {
       requests,
       faults,

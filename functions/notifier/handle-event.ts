@@ -129,7 +129,12 @@ async function continueLater(
       eventId: eventIdOf(event),
       deferralQueue: deps.deferralQueueUrl !== undefined,
     });
-    return { kind: 'deferred', delaySeconds: 0, attempt: deferred?.attempt ?? 0, reason: `${reason} (stopped)` };
+    return {
+      kind: 'deferred',
+      delaySeconds: 0,
+      attempt: deferred?.attempt ?? 0,
+      reason: `${reason} (stopped)`,
+    };
   }
   const record: DeferredEvent = {
     kind: DEFERRED_KIND,

@@ -39,8 +39,7 @@ import type { Enrichment } from './enrichment';
 import type { NotifierLogger } from './ports';
 
 export type Relation =
-  | { kind: 'none' }
-  | { kind: 'inhibited' | 'linked'; incidentId: string; ruleId: string; title: string };
+  { kind: 'none' } | { kind: 'inhibited' | 'linked'; incidentId: string; ruleId: string; title: string };
 
 export const relationKey = { eventKey: 'incident', channel: 'relation' } as const;
 /** A decision is a few reads: its claim's bound. */
@@ -71,7 +70,8 @@ export async function relationOf(
       async () => encode(await decideRelation(input, deps)),
     );
   }
-  const record = existing?.status === 'sent' ? existing : await deps.store.deliveries.get(incident.id, relationKey);
+  const record =
+    existing?.status === 'sent' ? existing : await deps.store.deliveries.get(incident.id, relationKey);
   const relation = decode(record?.detail);
   if (relation.kind !== 'none' && !incident.relatedTo) {
     await deps.store.incidents.setRelation(incident.id, {
@@ -100,7 +100,9 @@ async function decideRelation(
       return { kind: 'inhibited', incidentId: span.id, ruleId: other.id, title: other.title };
     }
   }
-  const candidates = deps.ruleSet.rules.filter((r) => r.id !== rule.id && RANK[r.severity] >= RANK[rule.severity]);
+  const candidates = deps.ruleSet.rules.filter(
+    (r) => r.id !== rule.id && RANK[r.severity] >= RANK[rule.severity],
+  );
   if (candidates.length === 0) return { kind: 'none' };
   const look = await input.firstLook();
   const names = look.users.map((u) => u.username);
@@ -149,13 +151,23 @@ async function rootCauseOf(incidentId: string, deps: RelateDeps): Promise<string
 function encode(relation: Relation): Record<string, string> {
   return relation.kind === 'none'
     ? { kind: 'none' }
-    : { kind: relation.kind, incidentId: relation.incidentId, ruleId: relation.ruleId, title: relation.title };
+    : {
+        kind: relation.kind,
+        incidentId: relation.incidentId,
+        ruleId: relation.ruleId,
+        title: relation.title,
+      };
 }
 
 function decode(detail: Record<string, string> | undefined): Relation {
   const kind = detail?.['kind'];
   if ((kind === 'inhibited' || kind === 'linked') && detail?.['incidentId'] && detail['ruleId']) {
-    return { kind, incidentId: detail['incidentId'], ruleId: detail['ruleId'], title: detail['title'] ?? detail['ruleId'] };
+    return {
+      kind,
+      incidentId: detail['incidentId'],
+      ruleId: detail['ruleId'],
+      title: detail['title'] ?? detail['ruleId'],
+    };
   }
   return { kind: 'none' };
 }

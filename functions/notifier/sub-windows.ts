@@ -43,7 +43,9 @@ export function subWindowCount(startMs: number, endMs: number, sliceMs = SUB_WIN
 export function subWindow(startMs: number, endMs: number, count: number, index: number): SubWindow {
   const span = endMs - startMs;
   const from = (k: number) =>
-    k === 0 ? startMs : Math.min(endMs, Math.max(startMs, Math.round((startMs + (span * k) / count) / 1000) * 1000));
+    k === 0
+      ? startMs
+      : Math.min(endMs, Math.max(startMs, Math.round((startMs + (span * k) / count) / 1000) * 1000));
   const k = count - 1 - index;
   return {
     index,
