@@ -94,6 +94,13 @@ export interface PageSummary {
   state: Incident['state'];
   /** Whether anything was sent (a Slack root or an email). */
   notified: boolean;
+  /**
+   * Folded into another incident's thread (inhibited, or linked by shared users and root
+   * cause): one line there instead of a page of its own.
+   */
+  relatedTo: { kind: 'inhibited' | 'linked'; ruleId: string; incidentId: string } | undefined;
+  /** The severity decided from the impact (`rule.impact`), with why; undefined without one. */
+  decidedSeverity?: { severity: Incident['severity']; reason: string | undefined } | undefined;
   /** The scenario faults this incident answers; none: a false page. */
   faults: string[];
   reportedUsers: string[];
@@ -160,6 +167,13 @@ export interface FaultSummary {
   detectable: boolean;
   /** Notified incidents that answer it (want 1). */
   pages: number;
+  /**
+   * Pages per incident: Slack threads (pages of their own) per problem that answers it, the
+   * incidents folded into one of them counted with it. Want 1; undefined when nothing answered.
+   */
+  pagesPerIncident: number | undefined;
+  /** Incidents that answer it and were folded into another's thread, by rule id. */
+  folded: string[];
   /** Of those, incidents of `page`-severity rules (what wakes on-call). */
   onCallPages: number;
   /** Virtual ms from its start to the first of those pages. */
@@ -347,6 +361,11 @@ function pageSummary(
     kind: [...incident.sources].sort().join('+'),
     state: incident.state,
     notified: incident.pagedAt !== undefined,
+    relatedTo: incident.relatedTo,
+    decidedSeverity: incident.decidedSeverity && {
+      severity: incident.decidedSeverity,
+      reason: incident.severityReason,
+    },
     faults: answered.map((f) => f.name),
     reportedUsers,
     trueUsers,
@@ -428,8 +447,29 @@ function faultSummary(fault: FaultTruth, pages: readonly PageSummary[], ruleSet:
     detectable:
       fault.requests > 0 && ruleSet.rules.some((rule) => ruleSeesFault(rule, possibleSources(rule), fault)),
     pages: answering.length,
+    ...threadsOf(fault, pages),
     onCallPages: answering.filter((p) => p.severity === 'page').length,
     firstPageAfterMs: Number.isFinite(firstPaged) ? Math.max(0, firstPaged - fault.span.startMs) : undefined,
+  };
+}
+
+/**
+ * One thread per problem: the incidents answering a fault, each folded one counted with the
+ * thread it was folded into. Pages per incident = own threads ÷ problems (threads, plus folded
+ * incidents whose thread answers another fault).
+ */
+function threadsOf(
+  fault: FaultTruth,
+  pages: readonly PageSummary[],
+): Pick<FaultSummary, 'pagesPerIncident' | 'folded'> {
+  const answering = pages.filter((p) => p.faults.includes(fault.name));
+  const own = answering.filter((p) => p.notified && p.relatedTo === undefined);
+  const folded = answering.filter((p) => p.relatedTo !== undefined);
+  const ownIds = new Set(own.map((p) => p.incidentId));
+  const problems = own.length + folded.filter((p) => !ownIds.has(p.relatedTo!.incidentId)).length;
+  return {
+    pagesPerIncident: problems === 0 ? undefined : own.length / problems,
+    folded: folded.map((p) => p.ruleId),
   };
 }
 
@@ -528,7 +568,8 @@ export function formatSummary(summary: RunSummary): string {
   for (const f of summary.faults) {
     lines.push(
       `  ${f.name} [${f.what}] ${f.start.slice(11, 19)} → ${f.end.slice(11, 19)}: ${f.users} registered users, ${f.anonymousRequests} anonymous requests, ${f.requests} broken requests; ` +
-        `${f.pages} page${f.pages === 1 ? '' : 's'}${f.firstPageAfterMs === undefined ? '' : `, first after ${Math.round(f.firstPageAfterMs / 1000)} s`}${f.detectable ? '' : ' (no rule sees it)'}`,
+        `${f.pages} page${f.pages === 1 ? '' : 's'}${f.firstPageAfterMs === undefined ? '' : `, first after ${Math.round(f.firstPageAfterMs / 1000)} s`}${f.detectable ? '' : ' (no rule sees it)'}` +
+        `${f.pagesPerIncident === undefined ? '' : `; pages per incident = ${Number(f.pagesPerIncident.toFixed(2))}`}${f.folded.length > 0 ? ` (${f.folded.join(', ')} folded into its thread)` : ''}`,
       `    users: ${names(f.someUsers, f.users)}`,
     );
   }
@@ -538,12 +579,15 @@ export function formatSummary(summary: RunSummary): string {
       ? `; estimate about ${page.estimate.estimate} (95 %: ${page.estimate.low}–${page.estimate.high}) from ${page.estimate.seen} seen, true ${page.trueUsers.length}`
       : '';
     lines.push(
-      `  ${page.ruleId} [${page.severity}, ${page.kind}] ${page.state}${page.notified ? '' : ', nothing sent'}: precision ${pct(page.precision)}, recall ${pct(page.recall)}` +
+      `  ${page.ruleId} [${page.severity}, ${page.kind}] ${page.state}${page.relatedTo ? `, ${page.relatedTo.kind}: one line in the ${page.relatedTo.ruleId} thread` : page.notified ? '' : ', nothing sent'}: precision ${pct(page.precision)}, recall ${pct(page.recall)}` +
         `${page.truncated ? ' (truncated)' : ''}${page.partial ? ' (partial at some point)' : ''}${est}`,
+      ...(page.decidedSeverity
+        ? [`    severity: ${page.decidedSeverity.reason ?? page.decidedSeverity.severity}`]
+        : []),
       `    answers:  ${page.faults.join(', ') || '(no fault: a false page)'}`,
       `    reported: ${names(page.reportedUsers.slice(0, 10), page.reportedUsers.length)}`,
       `    truth:    ${names(page.trueUsers.slice(0, 10), page.trueUsers.length)}`,
-      `    slack:    ${page.slack ? `${page.slack.channel} thread ${page.slack.rootTs}, ${page.slack.replies} replies, root ${page.slack.rootSaysResolved ? 'resolved' : 'not resolved'}` : 'no thread'}; emails: ${page.emails}${page.acknowledgement ? `; acknowledged by ${page.acknowledgement.by}${page.acknowledgement.afterPageMs === undefined ? '' : ` after ${Math.round(page.acknowledgement.afterPageMs / 1000)} s`}` : ''}`,
+      `    slack:    ${page.slack ? `${page.slack.channel} thread ${page.slack.rootTs}, ${page.slack.replies} replies, root ${page.slack.rootSaysResolved ? 'resolved' : 'not resolved'}` : page.relatedTo ? `no thread of its own (${page.relatedTo.kind})` : 'no thread'}; emails: ${page.emails}${page.acknowledgement ? `; acknowledged by ${page.acknowledgement.by}${page.acknowledgement.afterPageMs === undefined ? '' : ` after ${Math.round(page.acknowledgement.afterPageMs / 1000)} s`}` : ''}`,
     );
   }
   lines.push(

@@ -55,7 +55,7 @@ describe('loadRuleSet', () => {
       threshold: 0,
       comparison: 'GreaterThanThreshold',
     });
-    expect(slow.enrichment.timeBudgetMs).toBe(4000);
+    expect(slow.enrichment).toMatchObject({ timeBudgetMs: 20_000, emailWaitMs: 2_000, firstLookMs: 600 });
   });
 
   it('defaults datapointsToAlarm to evaluationPeriods', () => {
@@ -214,5 +214,13 @@ describe('loadRuleSet', () => {
       'b alarm',
       'c routes.slack',
     ]);
+  });
+
+  it('reports a malformed rule once, not again as a missing target of the rule that inhibits it', () => {
+    const pager = rule({ id: 'pager', severity: 'page', inhibits: ['quiet'], routes: { slack: 'alerts' } });
+    expect(messages(set([pager, rule({ id: 'quiet', severity: 'urgent' as never })]))).toEqual([
+      'quiet severity: Invalid option: expected one of "page"|"ticket"|"info"',
+    ]);
+    expect(messages(set([pager]))).toEqual(['pager inhibits[0]: no rule "quiet" (known: pager)']);
   });
 });

@@ -31,12 +31,16 @@ export function checkRuleSet(
   }
 
   const rules: Rule[] = [];
+  const invalidRuleIds = new Set<string>();
   const firstIndex = new Map<string, number>();
   rawRules.forEach((raw, index) => {
     const id = rawId(raw);
     const parsed = ruleSchema.safeParse(raw);
     if (parsed.success) rules.push(parsed.data);
-    else issues.push(...fromZod(parsed.error, id ?? `rules[${index}]`, ''));
+    else {
+      issues.push(...fromZod(parsed.error, id ?? `rules[${index}]`, ''));
+      if (id !== undefined) invalidRuleIds.add(id);
+    }
     // On raw ids, so a duplicate is reported even when one of the copies is malformed.
     if (id === undefined) return;
     const first = firstIndex.get(id);
@@ -51,7 +55,7 @@ export function checkRuleSet(
 
   if (!base.success) return { ruleSet: undefined, issues };
   const ruleSet: RuleSet = { ...base.data, rules };
-  issues.push(...validateRuleSet(ruleSet, options));
+  issues.push(...validateRuleSet(ruleSet, { ...options, invalidRuleIds }));
   return { ruleSet: issues.length === 0 ? ruleSet : undefined, issues };
 }
 

@@ -67,10 +67,23 @@ export const routesSchema = z
 
 export const enrichmentSchema = z
   .object({
-    /** Wall-clock budget for GetTraceSummaries; past it the page goes out marked partial. */
-    timeBudgetMs: z.number().int().min(100).max(60_000).default(4_000),
-    /** Most GetTraceSummaries pages read per alert. */
-    maxPages: z.number().int().min(1).max(1_000).default(50),
+    /**
+     * How long one invocation reads GetTraceSummaries before the rest is continued in another
+     * (deferred through the deferral queue); the page never waits for it.
+     */
+    timeBudgetMs: z.number().int().min(100).max(60_000).default(20_000),
+    /** Most GetTraceSummaries pages read per invocation (the rest continues in the next). */
+    maxPages: z.number().int().min(1).max(100_000).default(10_000),
+    /**
+     * GetTraceSummaries calls a second (all sub-windows together), halved on each throttle.
+     * X-Ray documents no quota for it and the limit is the account's: 5 leaves room for the
+     * console and other readers; raise it for rules whose incidents hold 100,000s of traces.
+     */
+    xrayRequestsPerSecond: z.number().min(0.5).max(50).default(5),
+    /** How long the thread root waits for the first GetTraceSummaries page before it posts. */
+    firstLookMs: z.number().int().min(0).max(5_000).default(600),
+    /** How long the page email waits for users before it goes with what is known. */
+    emailWaitMs: z.number().int().min(0).max(30_000).default(2_000),
     /** Most trace summaries aggregated per alert. */
     maxTraces: z.number().int().min(1).max(10_000_000).default(1_000_000),
     /** Users listed by name in a page, ranked by impact; the total is still counted. */
@@ -79,6 +92,19 @@ export const enrichmentSchema = z
     exampleTraces: z.number().int().min(0).max(20).default(3),
     /** Whether usernames may leave the notifier in `Incident Updated` events. */
     shareUsernames: z.boolean().default(false),
+  })
+  .strict();
+
+/**
+ * Severity from the impact, decided once the users are known (at most `enrichment.emailWaitMs`
+ * after the event): the rule pages only when enough registered users are hurt, else it is
+ * `otherwise`. An impact that cannot be established in time (X-Ray failed or is still reading
+ * below the bar) pages: a page that should not have been beats one that never was.
+ */
+export const impactRuleSchema = z
+  .object({
+    pageWhen: z.object({ registeredUsersAtLeast: z.number().int().min(1) }).strict(),
+    otherwise: z.enum(['ticket', 'info']).default('ticket'),
   })
   .strict();
 
@@ -147,6 +173,14 @@ export const ruleSchema = z
     runbookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
     enrichment: enrichmentSchema.default(enrichmentSchema.parse({})),
     silences: z.array(silenceSchema).default([]),
+    /**
+     * Rules this one silences while one of its incidents is open (Alertmanager's
+     * `inhibit_rules`): their incidents become one line in this one's thread. Each must have a
+     * lower severity; `npm run rules -- check` validates references and cycles.
+     */
+    inhibits: z.array(ruleIdSchema).default([]),
+    /** Page only when the impact is big enough (see impactRuleSchema); a `page` rule only. */
+    impact: impactRuleSchema.optional(),
     /** Escalation when nobody acknowledges the page; none by default. */
     escalation: escalationSchema.optional(),
     /** Who may act from the page; anyone by default. */

@@ -19,6 +19,11 @@ import type { AlarmSettings, Rule, RuleSet } from './schema';
 
 export interface ValidateOptions {
   /**
+   * Ids of rules that failed their own schema (their problems are reported already): a
+   * reference to one is not also reported as a reference to a rule that does not exist.
+   */
+  invalidRuleIds?: ReadonlySet<string>;
+  /**
    * When given, silences that ended before `now` are errors (stale config). Omitted at
    * runtime in Lambda, where an expired silence simply stops applying.
    */
@@ -55,6 +60,8 @@ export function validateRuleSet(ruleSet: RuleSet, options: ValidateOptions = {})
       setIssue(`accounts.additionalEventSources[${i}]`, `account ${account} is listed twice`);
     accounts.add(account);
   });
+
+  issues.push(...inhibitionIssues(ruleSet, options.invalidRuleIds ?? new Set()));
 
   const testChannel = ruleSet.testAlerts.slackChannel;
   if (testChannel !== undefined && !channels.has(testChannel)) {
@@ -134,6 +141,65 @@ function validateRule(
     });
   }
   return issues;
+}
+
+const RANK: Record<Rule['severity'], number> = { page: 3, ticket: 2, info: 1 };
+
+/**
+ * `inhibits`: every target exists, is not the rule itself, has a lower severity (a page is
+ * never silenced by a ticket), and no chain of inhibitions comes back to where it started.
+ * `impact` only on `page` rules (it decides whether they page).
+ */
+function inhibitionIssues(ruleSet: RuleSet, invalid: ReadonlySet<string>): RuleIssue[] {
+  const issues: RuleIssue[] = [];
+  const byId = new Map(ruleSet.rules.map((r) => [r.id, r]));
+  for (const rule of ruleSet.rules) {
+    const add = (path: string, message: string) => issues.push({ ruleId: rule.id, path, message });
+    rule.inhibits.forEach((target, i) => {
+      const other = byId.get(target);
+      if (target === rule.id) add(`inhibits[${i}]`, 'a rule cannot inhibit itself');
+      else if (!other) {
+        if (!invalid.has(target))
+          add(`inhibits[${i}]`, `no rule "${target}" (known: ${[...byId.keys()].join(', ')})`);
+      } else if (RANK[other.severity] >= RANK[rule.severity])
+        add(
+          `inhibits[${i}]`,
+          `"${target}" is ${other.severity}, not lower than this rule's ${rule.severity}: only a higher severity inhibits`,
+        );
+      if (rule.inhibits.indexOf(target) !== i) add(`inhibits[${i}]`, `"${target}" is listed twice`);
+    });
+    if (rule.impact && rule.severity !== 'page')
+      add('impact', `impact decides whether a page rule pages; this rule is ${rule.severity}`);
+  }
+  for (const cycle of inhibitionCycles(ruleSet.rules)) {
+    issues.push({ ruleId: cycle[0], path: 'inhibits', message: `inhibition cycle: ${cycle.join(' → ')}` });
+  }
+  return issues;
+}
+
+/** Each cycle once, as the ids along it (first id repeated at the end). */
+export function inhibitionCycles(rules: readonly Pick<Rule, 'id' | 'inhibits'>[]): string[][] {
+  const edges = new Map(rules.map((r) => [r.id, r.inhibits]));
+  const cycles: string[][] = [];
+  const seen = new Set<string>();
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (id: string, path: string[]) => {
+    state.set(id, 'open');
+    for (const next of edges.get(id) ?? []) {
+      if (!edges.has(next)) continue;
+      if (state.get(next) === 'open') {
+        const cycle = [...path.slice(path.indexOf(next)), next];
+        const key = [...cycle.slice(0, -1)].sort().join(',');
+        if (!seen.has(key)) {
+          cycles.push(cycle);
+          seen.add(key);
+        }
+      } else if (state.get(next) !== 'done') visit(next, [...path, next]);
+    }
+    state.set(id, 'done');
+  };
+  for (const r of rules) if (!state.has(r.id)) visit(r.id, [r.id]);
+  return cycles;
 }
 
 /**

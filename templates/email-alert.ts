@@ -58,6 +58,7 @@ export function emailBody(input: PageInput): string {
   out.push(`What fired: ${facts.isTest ? '' : `${facts.source}: `}${cleanLine(alert.title)}`);
   out.push(`Why: ${truncate(cleanBlock(alert.reason), REASON_MAX)}`);
   if (facts.insightImpact) out.push(`Impact: ${facts.insightImpact}`);
+  if (facts.severityReason) out.push(`Severity: ${cleanLine(facts.severityReason)}`);
   out.push('');
   out.push(`Affected: ${cleanLine(facts.affected)}`);
   out.push(facts.when);

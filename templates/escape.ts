@@ -17,11 +17,19 @@ export function escapeMrkdwn(text: string): string {
 }
 
 /**
- * Control characters (line breaks included) and bidi embedding/override/isolate controls.
- * Line breaks in a username would forge extra lines; an RLO would visually reorder what
- * follows it (e.g. the fault count). Right-to-left *letters* are untouched.
+ * Control characters (line breaks included), bidi marks and embedding/override/isolate
+ * controls (U+061C, U+200E/F, U+202A–E, U+2066–9), and invisible characters: zero-width space,
+ * non-joiner and joiner, word joiner and invisible operators, BOM, soft hyphen, Mongolian vowel
+ * separator, combining grapheme joiner, Hangul fillers, tag characters. Line breaks in a username
+ * would forge extra lines; an RLO would visually reorder what follows it (e.g. the fault count);
+ * `ali\u200Bce` would read as `alice`. Each becomes U+FFFD, so the tampering stays visible.
+ * Right-to-left *letters* are untouched, and so is a zero-width joiner inside an emoji sequence
+ * (👩‍💻), where it is part of the character the user sees.
  */
-const UNSAFE = /[\p{Cc}\u2028\u2029\u200E\u200F\u202A-\u202E\u2066-\u2069]/gu;
+// The combining grapheme joiner and the variation selector stand outside the character classes
+// (alternatives of their own): inside one, a combining mark reads as joined to its neighbour.
+const UNSAFE =
+  /[\p{Cc}\u2028\u2029\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u200B\u200C\u2060-\u2064\uFEFF\u00AD\u180E\u115F\u1160\u3164\uFFA0\u{E0000}-\u{E007F}]|\u034F|(?<!\p{Extended_Pictographic}(?:[\u{1F3FB}-\u{1F3FF}]|\uFE0F)?)\u200D|\u200D(?!\p{Extended_Pictographic})/gu;
 
 /** One line of untrusted text: unsafe characters become U+FFFD so the tampering stays visible. */
 export function cleanLine(text: string): string {

@@ -93,6 +93,37 @@ export function truncate(
   return out + ellipsis;
 }
 
+/**
+ * Already-escaped mrkdwn cut to at most `max` code units including the ellipsis, never inside an
+ * entity (`&amp;`, `&lt;`, `&gt;`), a link or mention (`<…>`) or a grapheme. For text assembled
+ * from pieces that were escaped one by one (a section of several lines), where the cut cannot
+ * be made before escaping.
+ */
+export function truncateMrkdwn(text: string, max: number, ellipsis: string = ELLIPSIS): string {
+  if (text.length <= max) return text;
+  const room = max - ellipsis.length;
+  if (room <= 0) return max >= ellipsis.length ? ellipsis : '';
+  let out = '';
+  let last = 0;
+  const atoms = /&(?:amp|lt|gt);|<[^<>\n]*>/g;
+  const take = (piece: string): boolean => {
+    if (out.length + piece.length > room) return false;
+    out += piece;
+    return true;
+  };
+  for (const match of text.matchAll(atoms)) {
+    for (const grapheme of graphemesOf(text.slice(last, match.index))) {
+      if (!take(grapheme)) return out + ellipsis;
+    }
+    if (!take(match[0])) return out + ellipsis;
+    last = match.index + match[0].length;
+  }
+  for (const grapheme of graphemesOf(text.slice(last))) {
+    if (!take(grapheme)) break;
+  }
+  return out + ellipsis;
+}
+
 /** `text` cut to at most `maxBytes` UTF-8 bytes including `marker`, at a grapheme boundary. */
 export function truncateUtf8(text: string, maxBytes: number, marker: string): string {
   if (utf8Length(text) <= maxBytes) return text;

@@ -19,6 +19,8 @@ export interface PageFacts {
   isTest: boolean;
   stateLabel: string;
   severityLabel: string;
+  /** Why this severity, when decided from the impact: "paged: 14 registered users ≥ 3". */
+  severityReason: string | undefined;
   /** "CloudWatch alarm", "X-Ray Insight", "Test alert". */
   source: string;
   /** When it started, and for a resolve how long it lasted. */
@@ -47,7 +49,8 @@ export function pageFacts(input: PageInput): PageFacts {
   return {
     isTest,
     stateLabel: STATE_LABEL[alert.state],
-    severityLabel: SEVERITY_LABEL[rule.severity],
+    severityLabel: SEVERITY_LABEL[input.severity?.severity ?? rule.severity],
+    severityReason: input.severity?.reason,
     source:
       alert.kind === 'alarm' ? 'CloudWatch alarm' : alert.kind === 'insight' ? 'X-Ray Insight' : 'Test alert',
     when: describeWhen(input),
@@ -79,8 +82,19 @@ function sampled(input: PageInput): boolean {
   return rate !== undefined && Number.isFinite(rate) && rate > 0 && rate < 1;
 }
 
+/** Still reading and nobody named yet: the page says it is looking, not "0 users". */
+function stillFinding(e: PageEnrichment): boolean {
+  return (
+    e.status === 'partial' &&
+    e.progress?.end === 'reading' &&
+    e.distinctUsers === 0 &&
+    e.anonymousRequests === 0
+  );
+}
+
 function describeAffected(e: PageEnrichment): string {
   if (e.status === 'failed') return `Users unknown (${e.reason ?? 'enrichment failed'})`;
+  if (stillFinding(e)) return 'Finding affected users…';
   const anonymous = plural(e.anonymousRequests, 'anonymous request');
   const prefix = e.status === 'partial' ? 'At least ' : '';
   if (e.estimate) {
@@ -100,6 +114,7 @@ function describeEstimate(estimate: NonNullable<PageEnrichment['estimate']>): st
 
 function describeAffectedShort(e: PageEnrichment): string {
   if (e.status === 'failed') return 'users unknown';
+  if (stillFinding(e)) return 'finding affected users';
   if (e.estimate)
     return `about ${formatCount(e.estimate.estimate)} users affected (${formatCount(e.estimate.seen)} seen)`;
   return `${e.status === 'partial' ? '>=' : ''}${formatCount(e.distinctUsers)}${e.distinctUsersCapped ? '+' : ''} users affected`;
@@ -109,7 +124,12 @@ function describeNotes(input: PageInput): string[] {
   const e = input.enrichment;
   const notes: string[] = [];
   if (e.status === 'partial') {
-    notes.push(`Partial (${e.reason ?? 'stopped early'}): more users may follow in the incident thread.`);
+    // While reading, the root is edited in place as users come in; a stopped read says why.
+    notes.push(
+      e.progress?.end === 'reading'
+        ? `Still reading traces (${e.reason ?? 'in progress'}): this page is updated as users are found.`
+        : `Partial (${e.reason ?? 'stopped early'}): not every trace was read.`,
+    );
   }
   if (e.distinctUsersCapped) {
     notes.push(

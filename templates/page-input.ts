@@ -3,7 +3,7 @@
  * the notifier's Alert and Enrichment they declare the fields they use; the notifier's types
  * satisfy these structurally (build-page.ts passes them straight in, and tsc checks it).
  */
-import type { Rule } from '../rules/schema';
+import type { Rule, Severity } from '../rules/schema';
 import type { RootActionsInput } from './slack-actions';
 
 export type PageState = 'firing' | 'resolved' | 'updated' | 'insufficient_data';
@@ -63,6 +63,8 @@ export interface PageEnrichment {
   exampleTraceIds: readonly string[];
   /** Present when fewer than all requests are traced and an estimate could be made. */
   estimate?: PageEstimate | undefined;
+  /** Why reading stopped, or `reading` while it goes on (absent: an older record, read as stopped). */
+  progress?: { end: 'complete' | 'max-traces' | 'error' | 'reading' } | undefined;
 }
 
 export type PageRule = Pick<Rule, 'id' | 'title' | 'severity' | 'runbookUrl' | 'owner' | 'group'>;
@@ -75,6 +77,11 @@ export interface PageInput {
   samplingRate?: number | undefined;
   /** For "12 min ago": rendering stays pure by taking the clock's value as input. */
   now: Date;
+  /**
+   * The severity decided from the impact (`rule.impact`), when decided: it replaces the rule's
+   * in the header and subject, and the page says why ("paged: 14 registered users ≥ 3").
+   */
+  severity?: { severity: Severity; reason: string } | undefined;
   /** The thread root's responder status and buttons (templates/slack-actions.ts); replies have none. */
   actions?: RootActionsInput | undefined;
 }

@@ -121,6 +121,7 @@ function whatAndWhy(input: PageInput, facts: PageFacts): string {
   lines.push(`${ICON[alert.state]} ${facts.isTest ? title : `*${facts.source}:* ${title}`}`);
   lines.push(`*Why:* ${truncate(cleanBlock(alert.reason), REASON_MAX, escapeMrkdwn)}`);
   if (facts.insightImpact) lines.push(`*Impact:* ${slackLine(facts.insightImpact)}`);
+  if (facts.severityReason) lines.push(`*Severity:* ${slackLine(facts.severityReason)}`);
   return lines.join('\n');
 }
 

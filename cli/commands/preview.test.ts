@@ -43,12 +43,13 @@ describe('rules preview', () => {
 
   it('names the affected users with --enrich', async () => {
     const io = capture();
-    const xray = {
-      send: vi.fn(async () => ({
-        TraceSummaries: [summary({ user: 'ada', fault: true }), summary({ user: 'ada', fault: true })],
-        TracesProcessedCount: 2,
-      })),
-    } as unknown as Pick<XRayClient, 'send'>;
+    // The window is read in sub-windows: the traces come back from one of them, the rest are empty.
+    const send = vi.fn(async () => ({ TraceSummaries: [], TracesProcessedCount: 0 }));
+    send.mockResolvedValueOnce({
+      TraceSummaries: [summary({ user: 'ada', fault: true }), summary({ user: 'ada', fault: true })] as never,
+      TracesProcessedCount: 2,
+    });
+    const xray = { send } as unknown as Pick<XRayClient, 'send'>;
     expect(
       await run(['--enrich', file('alarm', fixture('alarm-threshold'))], { ruleSet, xray: () => xray }),
     ).toBe(0);

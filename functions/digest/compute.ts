@@ -50,7 +50,8 @@ export function computeDigest(input: ComputeInput): DigestFigures {
   const { current, previous } = input.periods;
   const rules = new Map((input.rules ?? []).map((r) => [r.id, r]));
   const started = startedIn(current, input.incidents);
-  const real = started.filter((i) => !i.test);
+  // An incident folded into another's thread (inhibited or linked) is part of that one.
+  const real = started.filter((i) => !i.test && !i.relatedTo);
   const users = affectedUsers(real);
   const timeToResolve = resolveStats(current, real);
 
@@ -97,7 +98,7 @@ export function computeDigest(input: ComputeInput): DigestFigures {
 
 /** The headline numbers of a period, for the comparison line. */
 export function totals(period: DigestPeriod, incidents: readonly Incident[]): PeriodTotals {
-  const real = startedIn(period, incidents).filter((i) => !i.test);
+  const real = startedIn(period, incidents).filter((i) => !i.test && !i.relatedTo);
   const users = affectedUsers(real);
   return {
     incidents: real.length,

@@ -76,6 +76,8 @@ export interface Aggregation {
   lastMs: number;
   readonly faultExamples: string[];
   readonly otherExamples: string[];
+  /** Summaries X-Ray returned that were not usable (not an object, no trace id). */
+  malformed: number;
 }
 
 /** The aggregation's result minus `users` (see {@link topUsers}). */
@@ -104,11 +106,32 @@ export function createAggregation(options: AggregationOptions = {}): Aggregation
     lastMs: Number.NEGATIVE_INFINITY,
     faultExamples: [],
     otherExamples: [],
+    malformed: 0,
   };
 }
 
-export function addSummaries(agg: Aggregation, summaries: readonly TraceSummary[]): void {
-  for (let i = 0; i < summaries.length; i++) addSummary(agg, summaries[i]!);
+/**
+ * Adds one result page. `startingFromMs`: only summaries whose StartTime is at or after it
+ * (how sub-windows partition a window: a trace active across a boundary is counted once, by the
+ * sub-window it started in; see sub-windows.ts). A summary that is not an object or has no
+ * trace id is counted in `malformed`, never aggregated.
+ */
+export function addSummaries(
+  agg: Aggregation,
+  summaries: readonly TraceSummary[],
+  startingFromMs: number = Number.NEGATIVE_INFINITY,
+): void {
+  for (let i = 0; i < summaries.length; i++) {
+    const summary = summaries[i];
+    if (typeof summary !== 'object' || summary === null || typeof summary.Id !== 'string') {
+      agg.malformed++;
+      continue;
+    }
+    if (startingFromMs > Number.NEGATIVE_INFINITY && summary.StartTime instanceof Date) {
+      if (summary.StartTime.getTime() < startingFromMs) continue;
+    }
+    addSummary(agg, summary);
+  }
 }
 
 export function addSummary(agg: Aggregation, summary: TraceSummary): void {

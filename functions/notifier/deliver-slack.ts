@@ -39,7 +39,8 @@ import { sendOnce, withLease, type ClaimDeps, type SendBound } from './delivery-
 import { PermanentError, RetryableError } from './errors';
 import { deliveryKeys, type SlackPlan } from './plan-deliveries';
 import type { Clock, NotifierLogger } from './ports';
-import { decodeSnapshot, encodeSnapshot, renderRoot, type RootSnapshot } from './root-view';
+import type { Enrichment } from './enrichment';
+import { betterInformed, decodeSnapshot, encodeSnapshot, renderRoot, type RootSnapshot } from './root-view';
 import type { SlackApi } from './slack-api';
 
 /** Metadata event type every root carries. */
@@ -73,6 +74,14 @@ const rootSchema = z.object({
   /** The incident's `actionsVersion` the root shows (acknowledgement, escalation; root-actions.ts). */
   renderedActions: z.string().optional(),
   syncState: z.enum(['syncing', 'done']).optional(),
+  /** Bumped whenever the snapshot's enrichment is replaced (progress); rendered: what the root shows. */
+  snapshotRev: z.string().optional(),
+  renderedSnapshotRev: z.string().optional(),
+  /** The event whose enrichment the snapshot holds (default: `eventId`). */
+  enrichmentEventId: z.string().optional(),
+  /** Progress edits so far, and when the last one was made (epoch ms). */
+  progressEdits: z.string().optional(),
+  progressEditAt: z.string().optional(),
 });
 type RootRecord = z.infer<typeof rootSchema>;
 
@@ -87,7 +96,10 @@ export interface SlackDeliveryInput {
   incident: Incident;
   rule: Rule;
   eventId: string;
+  /** The page a root posted by this event shows. */
   page: () => Promise<EventPage>;
+  /** The thread reply for this event: what changed, in a few lines (templates/slack-update.ts). */
+  reply: () => Promise<SlackMessage>;
 }
 
 export interface SlackDeliveryDeps {
@@ -133,7 +145,7 @@ export async function deliverSlack(
     { incidentId: incident.id, key: deliveryKeys.reply(eventId), bound: SLACK_SEND, budget: deps.budget },
     async ({ budget }) => {
       const res = await deps.slack.post(
-        { channel: root.channel, threadTs: root.ts, ...(await input.page()).slack },
+        { channel: root.channel, threadTs: root.ts, ...(await input.reply()) },
         { budget },
       );
       return { ts: res.ts };
@@ -296,11 +308,18 @@ export async function syncRoot(incidentId: string, rule: Rule, deps: SlackDelive
           { syncState: 'syncing', renderedVersion: version, renderedView: view, renderedActions: actions },
           deps,
         );
+        const rev = record.snapshotRev ?? '0';
         const message = renderRoot(decodeSnapshot(record.snapshot), latest, rule, renderOptions(deps));
         await deps.slack.update({ channel: record.channel, ts: record.ts, ...message }, { budget });
         await mark(
           incidentId,
-          { syncState: 'done', renderedVersion: version, renderedView: view, renderedActions: actions },
+          {
+            syncState: 'done',
+            renderedVersion: version,
+            renderedView: view,
+            renderedSnapshotRev: rev,
+            renderedActions: actions,
+          },
           deps,
         );
         result = 'updated';
@@ -312,12 +331,91 @@ export async function syncRoot(incidentId: string, rule: Rule, deps: SlackDelive
 
 function isCurrent(record: RootRecord, incident: Incident): boolean {
   if (record.syncState === 'syncing') return false;
+  if (Number(record.renderedSnapshotRev ?? 0) < Number(record.snapshotRev ?? 0)) return false;
   // What responders did (root-actions.ts) is shown from the record too: a newer one rewrites.
   if (Number(record.renderedActions ?? 0) < (incident.actionsVersion ?? 0)) return false;
   return (
     Number(record.renderedVersion ?? 0) >= (incident.spanVersion ?? 0) ||
     record.renderedView === viewOf(incident)
   );
+}
+
+/** Progress edits of one root at most (Slack: chat.update is Tier 3, about 50 a minute per app). */
+export const MAX_PROGRESS_EDITS = 5;
+/** At least this long between progress edits of one root. */
+export const PROGRESS_EDIT_INTERVAL_MS = 2_000;
+
+export type RootRefresh = 'no-root' | 'kept' | 'deferred' | 'updated';
+
+/**
+ * Shows a newer enrichment in the root, through the same claim/version machinery as every
+ * other rewrite: the snapshot is replaced in the root record (conditionally, with `snapshotRev`
+ * bumped) and `syncRoot` renders it, so a crash between the two is redone by the next sync and
+ * the root still ends showing the latest state. Only a better-informed enrichment replaces the
+ * snapshot (root-view.ts `betterInformed`). Progress (`final: false`) edits at most
+ * MAX_PROGRESS_EDITS times per root, PROGRESS_EDIT_INTERVAL_MS apart; the final one always goes.
+ * Returns the users the root did not name before (for the thread's delta line).
+ */
+export async function refreshRoot(
+  input: { incidentId: string; eventId: string; rule: Rule; enrichment: Enrichment; final: boolean },
+  deps: SlackDeliveryDeps,
+): Promise<{ outcome: RootRefresh; newUsers: string[] }> {
+  const { incidentId } = input;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const raw = await deps.deliveries.get(incidentId, rootKey);
+    const record = raw?.status === 'sent' ? rootSchema.safeParse(raw.detail) : undefined;
+    if (!record?.success || !record.data.snapshot) return { outcome: 'no-root', newUsers: [] };
+    const root = record.data;
+    const snapshot = decodeSnapshot(root.snapshot!);
+    const current = { eventId: root.enrichmentEventId ?? root.eventId, enrichment: snapshot.enrichment };
+    if (!betterInformed(current, { eventId: input.eventId, enrichment: input.enrichment }))
+      return { outcome: 'kept', newUsers: [] };
+    const edits = Number(root.progressEdits ?? 0);
+    const lastAt = Number(root.progressEditAt ?? 0);
+    const nowMs = deps.now().getTime();
+    if (!input.final && (edits >= MAX_PROGRESS_EDITS || nowMs - lastAt < PROGRESS_EDIT_INTERVAL_MS))
+      return { outcome: 'deferred', newUsers: [] };
+    const named = new Set(snapshot.enrichment.users.map((u) => u.username));
+    const newUsers = input.enrichment.users.map((u) => u.username).filter((u) => !named.has(u));
+    const rev = String(Number(root.snapshotRev ?? 0) + 1);
+    const written = await deps.deliveries.annotate(
+      incidentId,
+      rootKey,
+      {
+        snapshot: encodeSnapshot({ alert: snapshot.alert, enrichment: input.enrichment }),
+        snapshotRev: rev,
+        enrichmentEventId: input.eventId,
+        ...(input.final ? {} : { progressEdits: String(edits + 1), progressEditAt: String(nowMs) }),
+      },
+      (latest) => (latest.detail?.['snapshotRev'] ?? '0') === (root.snapshotRev ?? '0'),
+    );
+    if (!written) continue;
+    await syncRoot(incidentId, input.rule, deps);
+    return { outcome: 'updated', newUsers };
+  }
+  return { outcome: 'kept', newUsers: [] };
+}
+
+/**
+ * Marks the root as showing less than it should (its snapshot revision bumped), so the next
+ * `syncRoot` renders it again from the incident: used when something the root derives from the
+ * incident changed without a new span version (the severity decided from the impact).
+ */
+export async function touchRoot(
+  incidentId: string,
+  deps: Pick<SlackDeliveryDeps, 'deliveries'>,
+): Promise<boolean> {
+  const record = await rootRecord(incidentId, deps);
+  if (!record) return false;
+  const rev = record.snapshotRev ?? '0';
+  // A failed condition means another writer bumped the revision first: the root is marked all the same.
+  await deps.deliveries.annotate(
+    incidentId,
+    rootKey,
+    { snapshotRev: String(Number(rev) + 1) },
+    (latest) => (latest.detail?.['snapshotRev'] ?? '0') === rev,
+  );
+  return true;
 }
 
 /** The part of an incident the root shows: an attach that changes none of it rewrites nothing. */

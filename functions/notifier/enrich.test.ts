@@ -1,501 +1,259 @@
-import {
-  GetTraceSummariesCommand,
-  InvalidRequestException,
-  ThrottledException,
-  XRayClient,
-  type GetTraceSummariesCommandOutput,
-  type TraceSummary,
-} from '@aws-sdk/client-xray';
+/**
+ * The enrichment engine against the local X-Ray stand-in (real SDK client, real wire protocol,
+ * 60 s page slices and 100-summary pages as modelled in local/aws-timing.ts), compared with a
+ * reference: the same traces aggregated directly, as one query of the whole window would.
+ */
+import { XRayClient, type TraceSummary } from '@aws-sdk/client-xray';
 import { mockClient } from 'aws-sdk-client-mock';
-import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { compileFilter } from '../../rules/filter';
+import type { Trace } from '../../rules/filter/trace';
 import { ruleSet } from '../../rules';
 import type { Rule } from '../../rules/schema';
-import { compareImpact } from './aggregate';
+import { createTraceStore } from '../../local/trace-store';
+import { startXRayServer, toTraceSummary, type XRayServer } from '../../local/xray-server';
+import { addSummaries, createAggregation, topUsers, totals } from './aggregate';
 import type { Alert } from './alert';
-import { BACKOFF_MAX_MS, enrich, type EnrichDeps } from './enrich';
+import { enrich, startEnrichment, type EnrichDeps } from './enrich';
+import { CARRY_USERS } from './enrichment-state';
 import type { UserImpact } from './enrichment';
 import { parseEvent } from './parse';
-import {
-  fakeClock,
-  fixture,
-  recordingLogger,
-  seededRandom,
-  summary,
-  traceId,
-  type FakeClock,
-} from './test-support';
+import { fixture, recordingLogger } from './test-support';
 
-const xrayMock = mockClient(XRayClient);
 const baseRule = ruleSet.rules.find((r) => r.id === 'registered-user-faults')!;
+const rule = (over: Partial<Rule['enrichment']> = {}): Rule => ({
+  ...baseRule,
+  enrichment: { ...baseRule.enrichment, xrayRequestsPerSecond: 50, ...over },
+});
 
-function ruleWith(enrichment: Partial<Rule['enrichment']>): Rule {
-  return { ...baseRule, enrichment: { ...baseRule.enrichment, ...enrichment } };
-}
-
-function alertFrom(name: string): Alert {
-  const result = parseEvent(fixture(name), {
+function alarmAlert(): Alert {
+  const result = parseEvent(fixture('alarm-threshold'), {
     namePrefix: 'uia',
     accounts: ['123456789012'],
     logger: recordingLogger(),
   });
-  if (result.kind !== 'alert') throw new Error(result.reason);
+  if (result.kind !== 'alert' || result.alert.kind !== 'alarm') throw new Error('fixture');
   return result.alert;
 }
 
-function page(
-  summaries: TraceSummary[],
-  nextToken?: string,
-  processed?: number,
-): GetTraceSummariesCommandOutput {
-  return {
-    TraceSummaries: summaries,
-    NextToken: nextToken,
-    TracesProcessedCount: processed ?? summaries.length,
-    ApproximateTime: new Date('2019-10-02T17:04:00Z'),
-    $metadata: {},
-  };
+const alert = alarmAlert();
+// The query window the notifier builds for this alarm (evaluated periods + margin).
+const endMs = alert.changedAt.getTime();
+const startMs = endMs - 5 * 60_000;
+
+/** `count` faulted traces of `users` users spread over the window; some span sub-window edges. */
+function traces(count: number, users: number): Trace[] {
+  return Array.from({ length: count }, (_, i) => {
+    const start = startMs - 20_000 + Math.floor((((i * 7919) % count) / count) * (endMs - startMs + 15_000));
+    const duration = i % 17 === 0 ? 25 : 0.08; // a few long ones cross boundaries
+    return {
+      id: `1-${Math.floor(start / 1000).toString(16)}-${i.toString(16).padStart(24, '0')}`,
+      startTime: start / 1000,
+      responseTime: duration,
+      duration,
+      http: { status: 502, method: 'POST', url: 'https://shop.example/cart' },
+      fault: true,
+      error: false,
+      throttle: false,
+      partial: false,
+      users: [],
+      annotations: { username: [i % 23 === 0 ? 'anonymous' : `shopper-${i % users}`] },
+      services: [{ name: 'cart', type: 'AWS::Lambda', root: true, fault: true }],
+      availabilityZones: [],
+      instanceIds: [],
+      resourceArns: [],
+    } as unknown as Trace;
+  });
 }
 
-function throttled(): ThrottledException {
-  return new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 429 } });
+/** What one query of the whole window counts (TimeRangeType Event, the rule's filter). */
+function reference(
+  all: readonly Trace[],
+  window: { startTime: Date; endTime: Date; filterExpression: string },
+) {
+  const agg = createAggregation({ exampleTraces: 3 });
+  const [from, to] = [window.startTime.getTime(), window.endTime.getTime()];
+  const matches = compileFilter(window.filterExpression);
+  const active = all
+    .filter((t) => matches(t))
+    .filter((t) => {
+      const end = (t.startTime + (t.duration ?? 0)) * 1000;
+      return t.startTime * 1000 < to && end >= from;
+    });
+  const summaries = active.map((t) => {
+    const s = toTraceSummary(t) as unknown as TraceSummary;
+    return { ...s, StartTime: new Date(t.startTime * 1000) };
+  });
+  addSummaries(agg, summaries);
+  return { totals: totals(agg), top: topUsers(agg, 20) };
 }
 
-let clock: FakeClock;
+/** Which trace is a user's example depends on reading order; the counts must not. */
+const counts = (users: readonly UserImpact[]) =>
+  users.map((u) => [
+    u.username,
+    u.requests,
+    u.faults,
+    u.slowestSeconds,
+    u.firstSeen?.getTime(),
+    u.lastSeen?.getTime(),
+  ]);
+
+let server: XRayServer;
+const store = createTraceStore();
 let logger: ReturnType<typeof recordingLogger>;
 
-function deps(extra: Partial<EnrichDeps> = {}): EnrichDeps {
+function deps(over: Partial<EnrichDeps> = {}): EnrichDeps {
   return {
-    xray: new XRayClient({ region: 'us-east-1', maxAttempts: 1 }),
-    now: clock.now,
-    sleep: clock.sleep,
+    xray: new XRayClient({
+      region: 'us-east-1',
+      endpoint: server.url,
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
+    now: () => new Date(endMs + 1_000),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     random: () => 0.5,
     logger,
-    abortAfter: () => new AbortController().signal,
-    ...extra,
+    ...over,
   };
 }
 
+/** A clock at the alarm's time that moves with the wall. */
+function flowingClock(): () => Date {
+  const wall = Date.now();
+  return () => new Date(endMs + 1_000 + (Date.now() - wall));
+}
+
+beforeAll(async () => {
+  server = await startXRayServer({
+    store,
+    compile: compileFilter,
+    timing: { paging: { sliceMs: 60_000, maxScanned: 2_000 } },
+    now: () => endMs + 120_000,
+  });
+});
+afterAll(() => server.close());
 beforeEach(() => {
-  xrayMock.reset();
-  clock = fakeClock('2019-10-02T17:05:00Z');
+  store.clear();
   logger = recordingLogger();
 });
 
-describe('enrich', () => {
-  it('pages through NextToken with the rule filter and an Event-time window, and aggregates every page', async () => {
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .resolvesOnce(page([summary({ user: 'alice', fault: true }), summary({ user: 'bob' })], 't1', 40))
-      .resolvesOnce(page([summary({ user: 'alice', fault: true })], 't2', 30))
-      .resolvesOnce(
-        page([summary({ user: 'anonymous', fault: true }), summary({ user: null, fault: true })]),
+describe('enrichment over parallel sub-windows', () => {
+  it('reads every trace exactly once: the same totals and top users as one query of the window', async () => {
+    const all = traces(3_000, 150);
+    for (const t of all) store.put(t);
+    const now = flowingClock();
+    const result = await enrich({ alert, rule: rule({ timeBudgetMs: 20_000 }) }, deps({ now }));
+    const ref = reference(all, result.query);
+    expect(result.status).toBe('complete');
+    expect(result.progress).toMatchObject({ end: 'complete', slicesRead: result.progress?.slices });
+    expect(result.totalTraces).toBe(ref.totals.totalTraces);
+    expect(result.faults).toBe(ref.totals.faults);
+    expect(result.distinctUsers).toBe(ref.totals.distinctUsers);
+    expect(result.anonymousRequests).toBe(ref.totals.anonymousRequests);
+    expect(counts(result.users)).toEqual(counts(ref.top));
+    expect(result.progress!.slices).toBeGreaterThan(1);
+  });
+
+  it('stops at its deadline with a state, and a continuation ends with the same exact list', async () => {
+    const all = traces(3_000, 150);
+    for (const t of all) store.put(t);
+    server.setLatency(30);
+    try {
+      const now = flowingClock();
+      const first = startEnrichment(
+        { alert, rule: rule({ xrayRequestsPerSecond: 4 }), deadlineMs: now().getTime() + 700 },
+        deps({ now }),
       );
-
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule: baseRule }, deps());
-
-    expect(xrayMock).toHaveReceivedCommandTimes(GetTraceSummariesCommand, 3);
-    expect(xrayMock).toHaveReceivedNthCommandWith(GetTraceSummariesCommand, 1, {
-      FilterExpression: baseRule.group.filterExpression,
-      TimeRangeType: 'Event',
-      StartTime: new Date('2019-10-02T16:58:00.000Z'),
-      EndTime: new Date('2019-10-02T17:04:40.989Z'),
-      NextToken: undefined,
-    });
-    expect(xrayMock).toHaveReceivedNthCommandWith(GetTraceSummariesCommand, 2, { NextToken: 't1' });
-    expect(xrayMock).toHaveReceivedNthCommandWith(GetTraceSummariesCommand, 3, { NextToken: 't2' });
-    expect(result).toMatchObject({
-      status: 'complete',
-      reason: undefined,
-      resumeToken: undefined,
-      pages: 3,
-      totalTraces: 5,
-      faults: 4,
-      distinctUsers: 2,
-      anonymousRequests: 1,
-      anonymousFaults: 1,
-      unattributedTraces: 1,
-      unattributedFaults: 1,
-      tracesProcessed: 72,
-    });
-    expect(result.users.map((u) => [u.username, u.faults, u.requests])).toEqual([
-      ['alice', 2, 2],
-      ['bob', 0, 1],
-    ]);
+      const partial = await first.finished;
+      expect(partial.status).toBe('partial');
+      expect(partial.reason).toMatch(/still reading: \d+ of \d+ time slices/);
+      const state = first.state();
+      expect(state).toBeDefined();
+      // Through JSON, as the delivery log keeps it.
+      const resumed = JSON.parse(JSON.stringify(state));
+      server.setLatency(0);
+      const rest = await enrich(
+        { alert, rule: rule({ timeBudgetMs: 20_000 }), resume: resumed },
+        deps({ now }),
+      );
+      const ref = reference(all, rest.query);
+      expect(rest.status).toBe('complete');
+      expect(rest.progress?.invocations).toBe(2);
+      expect(rest.totalTraces).toBe(ref.totals.totalTraces);
+      expect(rest.distinctUsers).toBe(ref.totals.distinctUsers);
+      expect(counts(rest.users)).toEqual(counts(ref.top));
+    } finally {
+      server.setLatency(0);
+    }
   });
 
-  it('narrows the filter to faults for a FAULT insight and queries up to now while ACTIVE', async () => {
-    clock = fakeClock('2024-01-01T12:10:00Z');
-    xrayMock.on(GetTraceSummariesCommand).resolves(page([]));
-    const registered = ruleSet.rules.find((r) => r.id === 'registered-users')!;
-    await enrich({ alert: alertFrom('insight-active'), rule: registered }, deps());
-    expect(xrayMock).toHaveReceivedCommandWith(GetTraceSummariesCommand, {
-      FilterExpression: `(${registered.group.filterExpression}) AND fault`,
-      StartTime: new Date('2024-01-01T11:59:00Z'),
-      EndTime: new Date('2024-01-01T12:10:00Z'),
-    });
-  });
-
-  it('returns a complete, empty enrichment for 0 traces', async () => {
-    xrayMock.on(GetTraceSummariesCommand).resolves(page([], undefined, 0));
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule: baseRule }, deps());
-    expect(result).toMatchObject({
-      status: 'complete',
-      users: [],
-      distinctUsers: 0,
-      totalTraces: 0,
-      anonymousRequests: 0,
-      unattributedTraces: 0,
-      rootCauses: [],
-      exampleTraceIds: [],
-      firstSeen: undefined,
-      lastSeen: undefined,
-    });
-  });
-
-  it('backs off on ThrottledException and then succeeds', async () => {
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .rejectsOnce(throttled())
-      .rejectsOnce(throttled())
-      .resolvesOnce(page([summary({ user: 'alice', fault: true })]));
+  it('ends at maxTraces and says so', async () => {
+    for (const t of traces(2_000, 50)) store.put(t);
     const result = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: baseRule },
-      deps({ random: () => 0 }),
+      { alert, rule: rule({ maxTraces: 300, timeBudgetMs: 20_000 }) },
+      deps({ now: flowingClock() }),
     );
-    expect(result.status).toBe('complete');
-    expect(result.users[0]?.username).toBe('alice');
-    // Equal jitter with random() = 0: half of 100 ms, then half of 200 ms.
-    expect(clock.sleeps).toEqual([50, 100]);
-    expect(xrayMock).toHaveReceivedCommandTimes(GetTraceSummariesCommand, 3);
-  });
-
-  it('treats any HTTP 429 as throttling', async () => {
-    const tooMany = Object.assign(new Error('Too Many Requests'), {
-      name: 'SomethingElse',
-      $metadata: { httpStatusCode: 429 },
-    });
-    xrayMock.on(GetTraceSummariesCommand).rejectsOnce(tooMany).resolvesOnce(page([]));
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule: baseRule }, deps());
-    expect(result.status).toBe('complete');
-    expect(clock.sleeps).toHaveLength(1);
-  });
-
-  it('stops backing off before the budget ends and returns what it has as partial, with the token', async () => {
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .resolvesOnce(page([summary({ user: 'alice', fault: true })], 'next-page'))
-      .rejects(throttled());
-    const rule = ruleWith({ timeBudgetMs: 4_000 });
-    const started = clock.now().getTime();
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule }, deps({ random: () => 0.999 }));
-
     expect(result.status).toBe('partial');
-    expect(result.reason).toMatch(
-      /throttled GetTraceSummaries until the time budget \(4000 ms\) ran out, after 1 page/,
-    );
-    expect(result.resumeToken).toBe('next-page');
-    expect(result.users.map((u) => u.username)).toEqual(['alice']);
-    // Never slept past the budget, and each wait stayed under the cap.
-    expect(clock.now().getTime() - started).toBeLessThan(4_000);
-    expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(BACKOFF_MAX_MS);
-    expect(clock.sleeps.length).toBeGreaterThan(2);
+    expect(result.progress?.end).toBe('max-traces');
+    expect(result.reason).toMatch(/stopped at maxTraces/);
+    expect(result.totalTraces).toBeGreaterThanOrEqual(300);
   });
 
-  it('stops when the time budget is spent by slow pages', async () => {
-    let n = 0;
-    xrayMock.on(GetTraceSummariesCommand).callsFake(async () => {
-      clock.advance(1_500);
-      n++;
-      return page([summary({ user: `u${n}` })], `after-${n}`);
-    });
+  it('waits throttling out at a lower rate instead of failing', async () => {
+    for (const t of traces(500, 40)) store.put(t);
+    server.throttleNext(6, 'GetTraceSummaries');
     const result = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: ruleWith({ timeBudgetMs: 4_000 }) },
-      deps(),
+      { alert, rule: rule({ timeBudgetMs: 20_000 }) },
+      deps({ now: flowingClock() }),
     );
-    expect(result).toMatchObject({
-      status: 'partial',
-      reason: 'time budget (4000 ms) used up after 3 pages',
-      pages: 3,
-      resumeToken: 'after-3',
-      distinctUsers: 3,
-    });
-  });
-
-  it('gives each request an abort signal for the budget left, and an abort ends it as partial', async () => {
-    const asked: number[] = [];
-    const abortError = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .resolvesOnce(page([summary({ user: 'alice' })], 'p2'))
-      .rejectsOnce(abortError);
-    clock.advance(0);
-    const result = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: ruleWith({ timeBudgetMs: 2_500 }) },
-      deps({
-        abortAfter: (ms) => {
-          asked.push(ms);
-          clock.advance(1_000);
-          return new AbortController().signal;
-        },
-      }),
-    );
-    expect(asked).toEqual([2_500, 1_500]);
-    expect(result).toMatchObject({ status: 'partial', resumeToken: 'p2', distinctUsers: 1 });
-    expect(result.reason).toMatch(/time budget \(2500 ms\) used up after 1 page/);
-  });
-
-  it('stops at the page cap and at the trace cap', async () => {
-    xrayMock.on(GetTraceSummariesCommand).callsFake(async (input: { NextToken?: string }) => {
-      const n = Number(input.NextToken ?? '0') + 1;
-      return page([summary({ user: `u${n}` }), summary({ user: 'anonymous' })], String(n));
-    });
-    const capped = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: ruleWith({ maxPages: 2 }) },
-      deps(),
-    );
-    expect(capped).toMatchObject({
-      status: 'partial',
-      reason: 'page cap reached (2 pages)',
-      resumeToken: '2',
-      pages: 2,
-    });
-
-    const traceCapped = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: ruleWith({ maxTraces: 5 }) },
-      deps(),
-    );
-    expect(traceCapped).toMatchObject({ status: 'partial', resumeToken: '3', totalTraces: 6 });
-    expect(traceCapped.reason).toBe('trace cap reached (5 traces)');
-  });
-
-  it('resumes a partial enrichment with the same query and the token', async () => {
-    xrayMock.on(GetTraceSummariesCommand).resolves(page([summary({ user: 'zoe' })]));
-    const query = {
-      startTime: new Date('2019-10-02T16:00:00Z'),
-      endTime: new Date('2019-10-02T16:30:00Z'),
-      filterExpression: 'fault',
-      timeRangeType: 'Event' as const,
-    };
-    const result = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: baseRule, resume: { query, token: 'resume-here' } },
-      deps(),
-    );
-    expect(xrayMock).toHaveReceivedCommandWith(GetTraceSummariesCommand, {
-      NextToken: 'resume-here',
-      FilterExpression: 'fault',
-      StartTime: query.startTime,
-    });
-    expect(result.query).toEqual(query);
-  });
-
-  it('fails (users unknown) on another X-Ray error before any page, and never throws', async () => {
-    xrayMock.on(GetTraceSummariesCommand).rejects(
-      new InvalidRequestException({
-        message: 'Invalid filter expression',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule: baseRule }, deps());
-    expect(result).toMatchObject({
-      status: 'failed',
-      reason: 'X-Ray GetTraceSummaries failed: InvalidRequestException: Invalid filter expression',
-      users: [],
-    });
-    expect(clock.sleeps).toEqual([]);
-    expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'error' }));
-  });
-
-  it('keeps pages already read when a later page fails, as partial', async () => {
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .resolvesOnce(page([summary({ user: 'alice', fault: true })], 'p2'))
-      .rejectsOnce(new Error('socket hang up'));
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule: baseRule }, deps());
-    expect(result).toMatchObject({ status: 'partial', resumeToken: 'p2', distinctUsers: 1 });
-    expect(result.reason).toBe('X-Ray GetTraceSummaries failed: Error: socket hang up (after 1 page)');
-  });
-
-  it('counts traces whose username annotation is missing as unattributed', async () => {
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .resolves(
-        page([
-          summary({ user: 'alice', fault: true }),
-          summary({ user: null, fault: true }),
-          summary({ user: null, fault: true }),
-          summary({ user: null }),
-          summary({ user: null, usersField: 'bob' }),
-        ]),
-      );
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule: baseRule }, deps());
-    expect(result).toMatchObject({
-      unattributedTraces: 3,
-      unattributedFaults: 2,
-      usersFieldFallbacks: 1,
-      distinctUsers: 2,
-      totalTraces: 5,
-    });
-  });
-});
-
-describe('enrich under sampling', () => {
-  // 4 users once, 2 twice, 1 three times: f1 = 4, f2 = 2 → f0 = 4·3 / (2·3) = 2 → about 9.
-  const sampledPage = () =>
-    page([
-      ...['ana', 'ben', 'cho', 'dev'].map((user) => summary({ user, fault: true })),
-      ...['eli', 'eli', 'fay', 'fay', 'gus', 'gus', 'gus'].map((user) => summary({ user, fault: true })),
-    ]);
-
-  it('counts users seen once and twice and estimates the affected users when sampling is below 100%', async () => {
-    xrayMock.on(GetTraceSummariesCommand).resolves(sampledPage());
-    const result = await enrich(
-      { alert: alertFrom('alarm-threshold'), rule: baseRule },
-      deps({ samplingRate: 0.05 }),
-    );
-    expect(result).toMatchObject({ distinctUsers: 7, usersSeenOnce: 4, usersSeenTwice: 2 });
-    expect(result.estimate).toMatchObject({ method: 'chao1', seen: 7, estimate: 9, samplingRate: 0.05 });
-    expect(result.estimate!.low).toBeGreaterThanOrEqual(7);
-    expect(result.estimate!.high).toBeGreaterThan(9);
-  });
-
-  it('makes no estimate at full sampling, after a failure, or past the user cap', async () => {
-    xrayMock.on(GetTraceSummariesCommand).resolves(sampledPage());
-    const alert = alertFrom('alarm-threshold');
-    expect((await enrich({ alert, rule: baseRule }, deps({ samplingRate: 1 }))).estimate).toBeUndefined();
-    expect(
-      (await enrich({ alert, rule: baseRule }, deps({ samplingRate: 0.05, maxUsers: 3 }))).estimate,
-    ).toBeUndefined();
-    xrayMock.reset();
-    xrayMock
-      .on(GetTraceSummariesCommand)
-      .rejects(new InvalidRequestException({ message: 'no', $metadata: {} }));
-    expect((await enrich({ alert, rule: baseRule }, deps({ samplingRate: 0.05 }))).estimate).toBeUndefined();
-  });
-});
-
-describe('enrich at scale', () => {
-  interface Ref {
-    requests: number;
-    faults: number;
-    errors: number;
-    throttles: number;
-    slowestSeconds: number;
-  }
-
-  /** The straightforward computation: every summary into an unbounded Map, then a full sort. */
-  function reference(summaries: readonly TraceSummary[], keepFirst = Number.POSITIVE_INFINITY) {
-    const users = new Map<string, Ref>();
-    let overflow = 0;
-    let anonymous = 0;
-    let unattributed = 0;
-    for (const s of summaries) {
-      const name = s.Annotations?.['username']?.[0]?.AnnotationValue?.StringValue;
-      if (name === undefined) {
-        unattributed++;
-        continue;
-      }
-      if (name === 'anonymous') {
-        anonymous++;
-        continue;
-      }
-      let u = users.get(name);
-      if (!u) {
-        if (users.size >= keepFirst) {
-          overflow++;
-          continue;
-        }
-        u = { requests: 0, faults: 0, errors: 0, throttles: 0, slowestSeconds: 0 };
-        users.set(name, u);
-      }
-      u.requests++;
-      if (s.HasFault) u.faults++;
-      if (s.HasError) u.errors++;
-      if (s.HasThrottle) u.throttles++;
-      u.slowestSeconds = Math.max(u.slowestSeconds, s.ResponseTime ?? 0);
-    }
-    const ranked = [...users].map(([username, r]) => ({ username, ...r }) as UserImpact).sort(compareImpact);
-    return { ranked, distinct: users.size, overflow, anonymous, unattributed };
-  }
-
-  function generate(count: number, distinctUsers: number): TraceSummary[] {
-    const next = seededRandom(12_345);
-    const out: TraceSummary[] = [];
-    for (let i = 0; i < count; i++) {
-      const r = next();
-      const user = r < 0.05 ? 'anonymous' : r < 0.07 ? null : `user-${Math.floor(next() * distinctUsers)}`;
-      out.push(
-        summary({
-          user,
-          id: traceId(i + 1),
-          fault: next() < 0.1,
-          error: next() < 0.05,
-          responseTime: Math.round(next() * 5_000) / 1_000,
-          startMs: 1_570_035_000_000 + i,
-        }),
-      );
-    }
-    return out;
-  }
-
-  const all = generate(100_000, 20_000);
-  const pages = (size: number) => {
-    const out: GetTraceSummariesCommandOutput[] = [];
-    for (let i = 0; i < all.length; i += size) {
-      out.push(page(all.slice(i, i + size), i + size < all.length ? `t${i + size}` : undefined));
-    }
-    return out;
-  };
-
-  function mockPages(size: number): void {
-    const list = pages(size);
-    xrayMock.on(GetTraceSummariesCommand).callsFake(async (input: { NextToken?: string }) => {
-      const index = input.NextToken === undefined ? 0 : Number(input.NextToken.slice(1)) / size;
-      return list[index]!;
-    });
-  }
-
-  it('100,000 traces from 20,000 users: exact totals and top-N against the reference', async () => {
-    mockPages(1_000);
-    const rule = ruleWith({ maxPages: 1_000, topUsers: 50 });
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule }, deps());
-    const ref = reference(all);
-
     expect(result.status).toBe('complete');
-    expect(result.pages).toBe(100);
-    expect(result.totalTraces).toBe(100_000);
-    expect(result.distinctUsers).toBe(ref.distinct);
-    expect(result.distinctUsers).toBeGreaterThan(19_000);
-    expect(result.anonymousRequests).toBe(ref.anonymous);
-    expect(result.unattributedTraces).toBe(ref.unattributed);
-    expect(result.faults).toBe(all.filter((s) => s.HasFault).length);
-    expect(
-      result.users.map(({ username, requests, faults, errors, throttles, slowestSeconds }) => ({
-        username,
-        requests,
-        faults,
-        errors,
-        throttles,
-        slowestSeconds,
-      })),
-    ).toEqual(ref.ranked.slice(0, 50));
+    expect(result.progress?.throttled).toBe(6);
+    expect(logger.lines.some((l) => l.message.startsWith('GetTraceSummaries throttled'))).toBe(true);
   });
 
-  it('bounds memory with a user cap: kept users exact, the rest counted as overflow', async () => {
-    mockPages(1_000);
-    const rule = ruleWith({ maxPages: 1_000, topUsers: 20 });
-    const result = await enrich({ alert: alertFrom('alarm-threshold'), rule }, deps({ maxUsers: 5_000 }));
-    const ref = reference(all, 5_000);
-
-    expect(result.distinctUsers).toBe(5_000);
-    expect(result.distinctUsersCapped).toBe(true);
-    expect(result.overflowRequests).toBe(ref.overflow);
-    const keptRequests = ref.ranked.reduce((n, u) => n + u.requests, 0);
-    expect(
-      keptRequests + result.overflowRequests + result.anonymousRequests + result.unattributedTraces,
-    ).toBe(result.totalTraces);
-    expect(result.users.map((u) => [u.username, u.faults, u.requests])).toEqual(
-      ref.ranked.slice(0, 20).map((u) => [u.username, u.faults, u.requests]),
+  it('keeps distinct users honest past the carried bound, through the sketch', async () => {
+    const users = CARRY_USERS * 2;
+    const all = traces(users * 2, users);
+    for (const t of all) store.put(t);
+    const now = flowingClock();
+    const first = startEnrichment(
+      { alert, rule: rule({ xrayRequestsPerSecond: 3 }), deadlineMs: now().getTime() + 1_200 },
+      deps({ now }),
     );
+    await first.finished;
+    const state = first.state();
+    expect(state).toBeDefined();
+    const rest = await enrich({ alert, rule: rule({ timeBudgetMs: 30_000 }), resume: state }, deps({ now }));
+    const truth = reference(all, rest.query).totals.distinctUsers;
+    expect(rest.status).toBe('complete');
+    expect(Math.abs(rest.distinctUsers - truth) / truth).toBeLessThan(0.06);
+    expect(rest.totalTraces).toBe(reference(all, rest.query).totals.totalTraces);
+  });
+});
+
+describe('enrichment when X-Ray answers badly', () => {
+  let mock: ReturnType<typeof mockClient>;
+  beforeAll(() => {
+    mock = mockClient(XRayClient);
+  });
+  afterAll(() => mock.restore());
+  const client = () => new XRayClient({ region: 'us-east-1', maxAttempts: 1 });
+
+  it('reads "users unknown" when every summary X-Ray returned is unusable', async () => {
+    mock.reset();
+    mock.onAnyCommand().resolves({ TraceSummaries: [{ Id: 42 }, 'junk', null], $metadata: {} } as never);
+    const result = await enrich({ alert, rule: rule() }, { ...deps(), xray: client(), now: flowingClock() });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/no usable trace summaries/);
+  });
+
+  it('is failed, with the error, when X-Ray refuses before any page', async () => {
+    mock.reset();
+    mock.onAnyCommand().rejects(Object.assign(new Error('bad filter'), { name: 'InvalidRequestException' }));
+    const result = await enrich({ alert, rule: rule() }, { ...deps(), xray: client(), now: flowingClock() });
+    expect(result.status).toBe('failed');
+    expect(result.reason).toMatch(/InvalidRequestException: bad filter/);
   });
 });

@@ -1,12 +1,26 @@
 /**
  * What enrichment found out about an alert's users. `status` says how far to trust it:
- * `complete` (every page read), `partial` (stopped at the time budget, page cap or trace cap;
- * `resumeToken` + `query` let part 2 fetch the rest into the incident thread), `failed`
- * (X-Ray said no; the page still goes out with "users unknown").
+ * `complete` (every trace in the window read), `partial` (still reading, or stopped at
+ * `maxTraces`: `progress.end` says which), `failed` (X-Ray said no, or answered nothing
+ * usable; the page still goes out with "users unknown").
  */
 import type { AffectedEstimate } from './affected-estimate';
 
 export type EnrichmentStatus = 'complete' | 'partial' | 'failed';
+
+/** Why reading stopped: every trace read, the trace cap, an X-Ray error, or not yet (`reading`). */
+export type EnrichmentEnd = 'complete' | 'max-traces' | 'error';
+
+export interface EnrichmentProgress {
+  /** Sub-windows of the query window (sub-windows.ts) and how many were read to their end. */
+  slices: number;
+  slicesRead: number;
+  end: EnrichmentEnd | 'reading';
+  calls: number;
+  throttled: number;
+  /** Invocations that have read so far (1 for the first). */
+  invocations: number;
+}
 
 export interface UserImpact {
   username: string;
@@ -79,7 +93,10 @@ export interface Enrichment extends AggregateTotals {
   /** Sum of X-Ray's TracesProcessedCount over the pages read (includes non-matching traces). */
   tracesProcessed: number;
   pages: number;
-  resumeToken: string | undefined;
+  /** Absent on enrichments recorded before progress was kept. */
+  progress?: EnrichmentProgress | undefined;
+  /** Summaries X-Ray returned that could not be used (not an object, no trace id). */
+  malformed?: number | undefined;
   /**
    * How many users were affected, estimated from the users seen, when fewer than all requests
    * are traced (affected-estimate.ts); undefined at full sampling, after a failed enrichment,

@@ -55,7 +55,11 @@ export async function handleEvent(
 ): Promise<HandleResult> {
   const budget = invocationBudget(context, deps.now);
   try {
-    return await processEvent(event, budget, deps, { owner: context.awsRequestId ?? randomUUID() });
+    const result = await processEvent(event, budget, deps, { owner: context.awsRequestId ?? randomUUID() });
+    if (result.kind === 'processed' && result.continueAfterMs !== undefined) {
+      return await continueLater(event, result.continueAfterMs, deps, deferred);
+    }
+    return result;
   } catch (thrown) {
     let error = thrown;
     if (error instanceof RetryableError && error.retryAfterMs !== undefined && deps.deferralQueueUrl) {
@@ -102,6 +106,50 @@ export async function handleEvent(
     );
     return { kind: 'dead-lettered', reason: error.reason };
   }
+}
+
+/**
+ * The users are still being read (enrich-stage.ts): the event goes to the deferral queue and
+ * the next invocation reads on. Everything that had to be sent is sent; what is left is the
+ * list. Past MAX_DEFERRAL_AGE_MS the reading stops where it is (the root says partial): no dead
+ * letter, since no page is missing.
+ */
+async function continueLater(
+  event: unknown,
+  afterMs: number,
+  deps: HandleDeps,
+  deferred: DeferredAttempt | undefined,
+): Promise<HandleResult> {
+  const reason = 'enrichment continues: users still being read';
+  const now = deps.now();
+  const first = deferred?.firstDeferredAt ?? now;
+  const delaySeconds = delaySecondsFor(afterMs);
+  if (!deps.deferralQueueUrl || now.getTime() - first.getTime() + delaySeconds * 1000 > MAX_DEFERRAL_AGE_MS) {
+    deps.logger.warn('enrichment stopped before reading every trace: no more continuations', {
+      eventId: eventIdOf(event),
+      deferralQueue: deps.deferralQueueUrl !== undefined,
+    });
+    return {
+      kind: 'deferred',
+      delaySeconds: 0,
+      attempt: deferred?.attempt ?? 0,
+      reason: `${reason} (stopped)`,
+    };
+  }
+  const record: DeferredEvent = {
+    kind: DEFERRED_KIND,
+    event,
+    attempt: (deferred?.attempt ?? 0) + 1,
+    firstDeferredAt: first.toISOString(),
+    reason,
+  };
+  await deferEvent(deps.sqs, deps.deferralQueueUrl, record, delaySeconds);
+  deps.logger.info('enrichment continues in a later invocation', {
+    delaySeconds,
+    attempt: record.attempt,
+    eventId: eventIdOf(event),
+  });
+  return { kind: 'deferred', delaySeconds, attempt: record.attempt, reason };
 }
 
 /** SQS → Lambda: the deferral queue's records, each one deferred event. */

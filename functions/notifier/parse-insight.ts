@@ -42,8 +42,9 @@ const insightDetailSchema = z.object({
   StartTime: flexibleInstant,
   EndTime: flexibleInstant.nullish(),
   RootCauseServiceId: serviceIdSchema.nullish(),
-  RootCauseServiceRequestImpactStatistics: impactSchema.nullish(),
-  ClientRequestImpactStatistics: impactSchema.nullish(),
+  // Optional figures: read apart (optionalImpact), so an invalid one is dropped, never the page.
+  RootCauseServiceRequestImpactStatistics: z.unknown(),
+  ClientRequestImpactStatistics: z.unknown(),
   TopAnomalousServices: z.array(anomalousServiceSchema).nullish(),
   Event: z
     .object({
@@ -83,6 +84,18 @@ export function parseInsight(envelope: Envelope, ctx: ParseContext): ParseResult
   const state = insightState(detail.State, start, eventTime);
   const changedAt = eventTime ?? (detail.State === 'CLOSED' ? (end ?? envelope.time) : envelope.time);
   const summary = detail.Summary.trim();
+  const optionalImpact = (value: unknown, field: string): RequestImpact | undefined => {
+    if (value === undefined || value === null) return undefined;
+    const parsed = impactSchema.safeParse(value);
+    if (parsed.success) return toImpact(parsed.data);
+    // Best-effort figures: the page goes out without them rather than to the dead-letter queue.
+    ctx.logger.warn('insight impact figures invalid; paging without them', {
+      eventId: envelope.id,
+      field,
+      problem: parsed.error.issues.map((i) => `${i.path.join('.') || field}: ${i.message}`).join('; '),
+    });
+    return undefined;
+  };
 
   return {
     kind: 'alert',
@@ -101,8 +114,11 @@ export function parseInsight(envelope: Envelope, ctx: ParseContext): ParseResult
       reason: detail.Event?.Summary?.trim() || summary || 'X-Ray detected anomalous faults in this group.',
       reasonData: undefined,
       impact: {
-        client: toImpact(detail.ClientRequestImpactStatistics),
-        rootCauseService: toImpact(detail.RootCauseServiceRequestImpactStatistics),
+        client: optionalImpact(detail.ClientRequestImpactStatistics, 'ClientRequestImpactStatistics'),
+        rootCauseService: optionalImpact(
+          detail.RootCauseServiceRequestImpactStatistics,
+          'RootCauseServiceRequestImpactStatistics',
+        ),
       },
       rootCauseService: toServiceRef(detail.RootCauseServiceId),
       topAnomalousServices: (detail.TopAnomalousServices ?? []).flatMap((s) => {

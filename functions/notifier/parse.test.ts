@@ -171,6 +171,21 @@ describe('parseEvent: X-Ray Insight events (schema-built)', () => {
     expect(alert.impact?.client).toEqual({ faultCount: 180, okCount: 2820, totalCount: 3000 });
   });
 
+  it('drops invalid optional impact figures with a log line and still pages', () => {
+    const logger = recordingLogger();
+    const event = withValue(
+      fixture('insight-updated'),
+      ['detail', 'ClientRequestImpactStatistics', 'FaultCount'],
+      -1,
+    );
+    const alert = alertOf(parseEvent(event, { namePrefix: 'uia', accounts: ['123456789012'], logger }));
+    expect(alert.impact?.client).toBeUndefined();
+    expect(alert.state).toBe('updated');
+    const line = logger.lines.find((l) => l.message.startsWith('insight impact figures invalid'));
+    expect(line?.level).toBe('warn');
+    expect(String(line?.extra?.['problem'])).toMatch(/FaultCount/);
+  });
+
   it('CLOSED is resolved with the window ending at EndTime', () => {
     const alert = alertOf(parseEvent(fixture('insight-closed'), ctx()));
     expect(alert.state).toBe('resolved');

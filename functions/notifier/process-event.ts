@@ -7,11 +7,16 @@
  * | intake   | parse → match a rule (ignored events stop here)                               |
  * | decide   | which incident, what changed, by event time (incident-transition.ts)          |
  * | plan     | what to send for that change (plan-deliveries.ts, a pure table)               |
- * | build    | the message: enrich + render, once, only if something is still to be sent     |
- * | deliver  | Slack root/reply, page email, and the root of every changed incident brought  |
- * |          | to its current state; each a claimed delivery (delivery-claim.ts)            |
- * | record   | the one place that records: history, impact, first page time, then the       |
- * |          | pending `Incident Updated` events, then the follow-up of a partial user list  |
+ * | build    | start reading the users (enrich-stage.ts, across invocations), lazily: only  |
+ * |          | if something is still to be sent or recorded                                 |
+ * | deliver  | Slack root after the first look (`firstLookMs`), a short reply, the page     |
+ * |          | email after at most `emailWaitMs`, and the root of every changed incident    |
+ * |          | brought to its current state; each a claimed delivery (delivery-claim.ts)    |
+ * | record   | the one place that records: history, first page time, the pending            |
+ * |          | `Incident Updated` events                                                    |
+ * | complete | read on while the invocation allows, editing the root in place (bounded:     |
+ * |          | deliver-slack.ts `refreshRoot`); record the impact; if reading is left, the  |
+ * |          | result asks handle-event.ts to defer the event so another invocation goes on |
  *
  * Everything is idempotent per event id: a duplicate replays the decision, finds its
  * deliveries done and stops before the X-Ray query; a retry after a partial failure redoes
@@ -23,7 +28,7 @@
  * event instead of using up Lambda's retries), else PermanentError (dead-lettered).
  */
 import type { SNSClient } from '@aws-sdk/client-sns';
-import type { Rule, RuleSet } from '../../rules/schema';
+import type { Rule, RuleSet, Severity } from '../../rules/schema';
 import type { Incident } from '../shared/incidents/model';
 import type { Applied, IncidentStore } from '../shared/incidents/store';
 import type { IncidentMeta, RuleKey, RuntimeSilence } from '../shared/incidents/types';
@@ -31,12 +36,22 @@ import type { Alert } from './alert';
 import type { Budget } from './budget';
 import { sendOnce, type ClaimDeps, type ClaimedSendResult } from './delivery-claim';
 import { EMAIL_SEND, publishEmail } from './deliver-email';
-import { deliverSlack, syncRoot, type SlackDeliveryDeps, type SlackDeliveryResult } from './deliver-slack';
-import { enrich, type EnrichDeps } from './enrich';
+import {
+  currentRoot,
+  deliverSlack,
+  refreshRoot,
+  SLACK_SEND,
+  syncRoot,
+  touchRoot,
+  type SlackDeliveryDeps,
+  type SlackDeliveryResult,
+} from './deliver-slack';
+import type { EnrichDeps } from './enrich';
+import { CONTINUE_AFTER_MS, enrichEvent, enrichmentNow, type EventEnrichment } from './enrich-stage';
 import type { Enrichment } from './enrichment';
 import { PermanentError, RetryableError } from './errors';
-import { postFollowUp, type FollowUpOutcome } from './follow-up';
 import { impactOf, usernamesOf } from './impact';
+import { decideSeverity } from './impact-severity';
 import { decideIncident } from './incident-transition';
 import { matchRule } from './match';
 import { parseEvent } from './parse';
@@ -51,7 +66,10 @@ import {
 import { noProbe, type Probe } from './ports';
 import { publishPending, type IncidentEventPublisher } from './publish-incident-event';
 import { renderPage } from './render';
-import { pageEmail, type RootSnapshot } from './root-view';
+import { decodeSnapshot, pageEmail, rootAlert, type RootSnapshot } from './root-view';
+import { renderRelatedLine, renderUpdate, type UpdateChange } from '../../templates/slack-update';
+import { relationOf } from './relate';
+import type { SlackMessage } from '../../templates/slack-alert';
 import type { SlackApi } from './slack-api';
 import { testAlertGate, type TestAlertLimiter } from './test-alert-limit';
 
@@ -85,7 +103,14 @@ export interface ProcessedEvent {
   /** Roots rewritten to their incident's current state. */
   rootsUpdated: number;
   published: boolean;
-  followUp: FollowUpOutcome | 'not-run';
+  /** How this invocation's reading of the users ended. */
+  enrichment: 'not-run' | 'known' | 'complete' | 'partial' | 'continues';
+  /** The incident whose thread this one is folded into (relate.ts), if any. */
+  relatedTo?: string;
+  /** The severity decided from the impact (`rule.impact`), when the rule has one. */
+  severity?: Severity;
+  /** Set when reading is left: defer the event by this much so another invocation goes on. */
+  continueAfterMs?: number;
 }
 
 export type ProcessResult = ProcessedEvent | { kind: 'ignored'; reason: string };
@@ -127,7 +152,7 @@ export async function processEvent(
     probe,
   });
   const incident = decided.incidentId ? decided.incidents.get(decided.incidentId) : undefined;
-  const plan = planDeliveries({
+  const planned = planDeliveries({
     state: alert.state,
     change: decided.change,
     rule,
@@ -150,9 +175,11 @@ export async function processEvent(
     deps.logger.info('rule silenced: recorded, not sent', { ruleId: rule.id, until: silence.until });
 
   const message = await buildStage(ctx, incident, decided);
+  const plan = await relateStage(ctx, { incident, plan: planned, decided, message }, result);
   const delivered = await deliverStage(ctx, { incident, plan, decided, message }, result);
   await probe('recorded', { incidentId: incident.id });
-  await recordStage(ctx, { incident, decided, message, delivered }, result);
+  await recordStage(ctx, { incident, decided, delivered }, result);
+  await completeStage(ctx, { incident, message, slackDeps: slackDepsOf(ctx) }, result);
 
   deps.logger.info('event processed', {
     ...result,
@@ -225,7 +252,7 @@ function initialResult(rule: Rule, decided: Applied, silence: Silence | undefine
     email: 'not-planned',
     rootsUpdated: 0,
     published: false,
-    followUp: 'not-run',
+    enrichment: 'not-run',
   };
 }
 
@@ -252,35 +279,176 @@ async function intakeStage(
 // ---- build --------------------------------------------------------------------------------
 
 interface Message {
-  /** Enrich (X-Ray) and render this event's page, once. */
-  page(): Promise<{ snapshot: RootSnapshot; slack: ReturnType<typeof renderPage>['slack'] }>;
-  /** The enrichment, if `page()` ran. */
-  enrichment(): Enrichment | undefined;
+  /** The root page after the first look: rule, alert facts, and what the first X-Ray page said. */
+  page(): Promise<{ snapshot: RootSnapshot; slack: SlackMessage }>;
+  /** The page email's view: waits for the users at most `emailWaitMs` from the event's start. */
+  emailPage(): Promise<{ snapshot: RootSnapshot }>;
+  /** This event's thread reply (a delta), after at most `emailWaitMs` of reading. */
+  reply(incident: Incident, named: ReadonlySet<string>, rootCause: string | undefined): Promise<SlackMessage>;
+  /** The enrichment, if started. */
+  started(): EventEnrichment | undefined;
   /** Whether this event's impact is still to be recorded (a duplicate's is not). */
   impactDue: boolean;
+  /**
+   * The severity decided from the impact (`rule.impact`), deciding it after at most
+   * `emailWaitMs` of reading if nobody has; `decidedNow` when this call recorded it.
+   * Undefined for a rule without `impact`.
+   */
+  severity(incident: Incident): Promise<{ severity: Severity; decidedNow: boolean } | undefined>;
 }
 
 async function buildStage(ctx: Context, incident: Incident, decided: Applied): Promise<Message> {
-  const { alert, rule, deps } = ctx;
+  const { alert, rule, deps, budget } = ctx;
   const needsImpact = decided.change !== 'stale' && decided.change !== 'no-incident';
   const marker = needsImpact
     ? await deps.store.deliveries.get(incident.id, deliveryKeys.impact(alert.eventId))
     : undefined;
-  let enrichment: Enrichment | undefined;
-  let built: Promise<{ snapshot: RootSnapshot; slack: ReturnType<typeof renderPage>['slack'] }> | undefined;
+  const startedAt = deps.now().getTime();
+  let enrichment: Promise<EventEnrichment> | undefined;
+  const start = () =>
+    (enrichment ??= enrichEvent(
+      { alert, rule, incidentId: incident.id, budget },
+      { ...deps, deliveries: deps.store.deliveries, owner: ctx.claims.owner },
+    ));
+  let settled: EventEnrichment | undefined;
+  const waitFor = async (untilMs: number): Promise<Enrichment> => {
+    const e = (settled = await start());
+    if (e.kind === 'reading') {
+      const left = untilMs - deps.now().getTime();
+      if (left > 0) await Promise.race([e.run.finished, deps.sleep(left)]);
+    }
+    return enrichmentNow(e);
+  };
+  const render = (e: Enrichment) =>
+    renderPage(alert, rule, e, { now: deps.now(), samplingRate: deps.samplingRate }).slack;
+  let page: Promise<{ snapshot: RootSnapshot; slack: SlackMessage }> | undefined;
+  let severity: Promise<{ severity: Severity; decidedNow: boolean } | undefined> | undefined;
   return {
     impactDue: needsImpact && marker?.status !== 'sent',
-    enrichment: () => enrichment,
-    page: () =>
-      (built ??= (async () => {
-        enrichment = await enrich({ alert, rule }, deps);
-        const slack = renderPage(alert, rule, enrichment, {
-          now: deps.now(),
-          samplingRate: deps.samplingRate,
-        }).slack;
-        return { snapshot: { alert, enrichment }, slack };
+    severity: (current) =>
+      (severity ??= (async () => {
+        if (!rule.impact) return undefined;
+        const known = (await deps.store.incidents.get(current.id)) ?? current;
+        if (known.decidedSeverity) return { severity: known.decidedSeverity, decidedNow: false };
+        const decision = decideSeverity(rule, await waitFor(startedAt + rule.enrichment.emailWaitMs));
+        const recorded = await deps.store.incidents.setDecidedSeverity(current.id, {
+          severity: decision.severity,
+          reason: decision.reason ?? decision.severity,
+        });
+        const latest = recorded ?? (await deps.store.incidents.get(current.id));
+        const final = latest?.decidedSeverity ?? decision.severity;
+        deps.logger.info('severity decided from the impact', {
+          incidentId: current.id,
+          severity: final,
+          reason: latest?.severityReason ?? decision.reason,
+        });
+        return { severity: final, decidedNow: latest?.severityReason === decision.reason };
       })()),
+    started: () => settled,
+    page: () =>
+      (page ??= (async () => {
+        const e = await start();
+        settled = e;
+        if (e.kind === 'reading') {
+          await Promise.race([e.run.firstPage, deps.sleep(rule.enrichment.firstLookMs)]);
+        }
+        const now = enrichmentNow(e);
+        return { snapshot: { alert, enrichment: now }, slack: render(now) };
+      })()),
+    emailPage: async () => ({
+      snapshot: { alert, enrichment: await waitFor(startedAt + rule.enrichment.emailWaitMs) },
+    }),
+    reply: async (current, named, rootCause) => {
+      const e = await waitFor(startedAt + rule.enrichment.emailWaitMs);
+      const latest = (await deps.store.incidents.get(current.id)) ?? current;
+      return renderUpdate({
+        alert: latest.state === 'resolved' && alert.state === 'resolved' ? rootAlert(alert, latest) : alert,
+        change: updateChange(decided.change),
+        incident: latest,
+        enrichment: e,
+        named,
+        rootCause,
+        test: alert.kind === 'test',
+      });
+    },
   };
+}
+
+function firingLike(alert: Alert): boolean {
+  return alert.state === 'firing' || alert.state === 'updated';
+}
+
+function updateChange(change: IncidentChange): UpdateChange {
+  switch (change) {
+    case 'attached':
+    case 'reopened':
+    case 'resolved':
+    case 'still-open':
+    case 'noted':
+    case 'opened':
+    case 'opened-resolved':
+      return change;
+    default:
+      return 'attached';
+  }
+}
+
+// ---- relate -------------------------------------------------------------------------------
+
+/**
+ * One thread per problem (relate.ts): an incident inhibited by, or linked to, another rule's
+ * open incident sends nothing of its own; its opening becomes one line in that thread (claimed
+ * in the other incident's delivery log, once per folded incident).
+ */
+async function relateStage(
+  ctx: Context,
+  input: { incident: Incident; plan: DeliveryPlan; decided: Applied; message: Message },
+  result: ProcessedEvent,
+): Promise<DeliveryPlan> {
+  const { deps, rule, alert } = ctx;
+  const { incident, plan, decided, message } = input;
+  if (!plan.slack && !plan.email) return plan;
+  const relation = await relationOf(
+    {
+      incident,
+      rule,
+      firstLook: async () => (await message.page()).snapshot.enrichment,
+    },
+    { ruleSet: deps.ruleSet, store: deps.store, claims: ctx.claims, budget: ctx.budget, logger: deps.logger },
+  );
+  if (relation.kind === 'none') return plan;
+  result.relatedTo = relation.incidentId;
+  const opening =
+    decided.change === 'opened' || decided.change === 'opened-resolved' || decided.change === 'reopened';
+  if (opening) {
+    const root = await currentRoot(relation.incidentId, { deliveries: deps.store.deliveries });
+    if (root) {
+      const line = renderRelatedLine({
+        kind: relation.kind,
+        rule: { id: rule.id, title: rule.title, severity: rule.severity },
+        source: alert.kind,
+        title: alert.title,
+        test: alert.kind === 'test',
+      });
+      await sendOnce(
+        ctx.claims,
+        {
+          incidentId: relation.incidentId,
+          key: { eventKey: incident.id, channel: 'slack-related' },
+          bound: SLACK_SEND,
+          budget: ctx.budget,
+        },
+        async ({ budget }) => {
+          const res = await deps.slack.post(
+            { channel: root.channel, threadTs: root.ts, ...line },
+            { budget },
+          );
+          return { ts: res.ts };
+        },
+      ).catch(failureIn(ctx)('slack', 'Slack line for a related incident'));
+    }
+  }
+  return { ...plan, slack: undefined, email: false };
 }
 
 // ---- deliver ------------------------------------------------------------------------------
@@ -297,44 +465,64 @@ async function deliverStage(
 ): Promise<Delivered> {
   const { deps, alert, rule, budget } = ctx;
   const { incident, plan, decided, message } = input;
-  const slackDeps: SlackDeliveryDeps = {
-    deliveries: deps.store.deliveries,
-    incidents: deps.store.incidents,
-    slack: deps.slack,
-    claims: ctx.claims,
-    budget,
-    now: deps.now,
-    logger: deps.logger,
-    samplingRate: deps.samplingRate,
-  };
+  const slackDeps = slackDepsOf(ctx);
   const fail = failureIn(ctx);
+
+  // Severity from impact: decided once per incident, after at most emailWaitMs of reading; the
+  // page email goes only if it still pages. The root shows the decision once it is made. A test
+  // alert is a drill of the route the rule pages on: whatever real traffic its window holds
+  // does not downgrade it (`fire --email` must reach the on-call email).
+  const deciding =
+    firingLike(alert) && alert.kind !== 'test'
+      ? message.severity(incident).catch(fail('record', 'deciding the severity'))
+      : undefined;
+  const paging = async () => ((await deciding)?.severity ?? 'page') === 'page';
 
   // The email never waits for Slack: both run at once, and either may fail alone.
   const [slack, email] = await Promise.all([
     plan.slack
       ? deliverSlack(
-          { plan: plan.slack, incident, rule, eventId: alert.eventId, page: message.page },
+          {
+            plan: plan.slack,
+            incident,
+            rule,
+            eventId: alert.eventId,
+            page: message.page,
+            reply: async () => {
+              const shown = await shownInThread(incident.id, deps);
+              return message.reply(incident, shown.named, shown.rootCause);
+            },
+          },
           slackDeps,
         ).catch(fail('slack', 'Slack delivery'))
       : undefined,
     plan.email
-      ? sendOnce(
-          ctx.claims,
-          { incidentId: incident.id, key: deliveryKeys.pageEmail, bound: EMAIL_SEND, budget },
-          async ({ budget: sendBudget }) => {
-            const page = await message.page();
-            const latest = (await deps.store.incidents.get(incident.id)) ?? incident;
-            const email = pageEmail(page.snapshot, latest, rule, {
-              now: deps.now(),
-              samplingRate: deps.samplingRate,
-            });
-            return publishEmail(deps.sns, deps.onCallTopicArn, email, sendBudget.remainingMs());
-          },
-        ).catch(fail('email', 'email delivery'))
+      ? (async () => {
+          if (!(await paging())) return 'downgraded' as const;
+          return sendOnce(
+            ctx.claims,
+            { incidentId: incident.id, key: deliveryKeys.pageEmail, bound: EMAIL_SEND, budget },
+            async ({ budget: sendBudget }) => {
+              const page = await message.emailPage();
+              const latest = (await deps.store.incidents.get(incident.id)) ?? incident;
+              const email = pageEmail(page.snapshot, latest, rule, {
+                now: deps.now(),
+                samplingRate: deps.samplingRate,
+              });
+              return publishEmail(deps.sns, deps.onCallTopicArn, email, sendBudget.remainingMs());
+            },
+          );
+        })().catch(fail('email', 'email delivery'))
       : undefined,
   ]);
   result.slack = slack?.sent ?? [];
-  if (plan.email) result.email = email ?? 'failed';
+  if (plan.email) result.email = email === 'downgraded' ? 'not-planned' : (email ?? 'failed');
+  const decision = await deciding;
+  if (decision) result.severity = decision.severity;
+  // The root was posted before the decision (or raced it): render it again from the incident.
+  if (decision?.decidedNow && decided.firstProcessing && !ctx.silence) {
+    await touchRoot(incident.id, slackDeps).catch(fail('slack', 'Slack root update'));
+  }
 
   // Every incident this event changed (and its own) shows its current state in its root.
   // A first processing that changed nothing has nothing to show; a replay re-checks (it may
@@ -347,37 +535,38 @@ async function deliverStage(
       if (outcome === 'updated') result.rootsUpdated += 1;
     }
   }
-  return { slack, email };
+  return { slack, email: email === 'downgraded' ? undefined : email };
+}
+
+function slackDepsOf(ctx: Context): SlackDeliveryDeps {
+  const { deps } = ctx;
+  return {
+    deliveries: deps.store.deliveries,
+    incidents: deps.store.incidents,
+    slack: deps.slack,
+    claims: ctx.claims,
+    budget: ctx.budget,
+    now: deps.now,
+    logger: deps.logger,
+    samplingRate: deps.samplingRate,
+  };
 }
 
 // ---- record -------------------------------------------------------------------------------
 
 async function recordStage(
   ctx: Context,
-  input: { incident: Incident; decided: Applied; message: Message; delivered: Delivered },
+  input: { incident: Incident; decided: Applied; delivered: Delivered },
   result: ProcessedEvent,
 ): Promise<void> {
-  const { deps, alert, rule, budget } = ctx;
-  const { incident, decided, message, delivered } = input;
+  const { deps, alert } = ctx;
+  const { incident, decided, delivered } = input;
   const fail = failureIn(ctx);
   const incidents = deps.store.incidents;
 
   await deps.store.history
     .record(incident.id, historyEntry(alert, decided.change, ctx.silence))
     .catch(fail('record', 'recording history'));
-
-  // Impact: what the digest counts. A duplicate recorded it already and skips X-Ray.
-  if (message.impactDue) {
-    await (async () => {
-      const { snapshot } = await message.page();
-      await incidents.updateImpact(
-        incident.id,
-        impactOf(snapshot.enrichment),
-        usernamesOf(snapshot.enrichment),
-      );
-      await deps.store.deliveries.complete(incident.id, deliveryKeys.impact(alert.eventId), {});
-    })().catch(fail('record', 'recording impact'));
-  }
 
   // The root exists only once Slack accepted a page; the email record only once SNS did.
   const paged =
@@ -390,14 +579,96 @@ async function recordStage(
   }
 
   await publishStage(ctx, result, decided);
+}
 
-  const enrichment = message.enrichment();
-  if (enrichment && delivered.slack?.root) {
-    result.followUp = await postFollowUp(
-      { alert, rule, incidentId: incident.id, page: enrichment, root: delivered.slack.root },
-      { enrich: deps, incidents, claims: ctx.claims, slack: deps.slack, budget },
-    );
+// ---- complete -----------------------------------------------------------------------------
+
+/**
+ * Reads on with what the invocation has left, editing the root as users come in (bounded, see
+ * `refreshRoot`), then records the impact. A duplicate whose reading is done (or read by a
+ * twin) records nothing new; reading left over makes the event come back (`continueAfterMs`).
+ */
+async function completeStage(
+  ctx: Context,
+  input: { incident: Incident; message: Message; slackDeps: SlackDeliveryDeps },
+  result: ProcessedEvent,
+): Promise<void> {
+  const { deps, alert, rule } = ctx;
+  const { incident, message, slackDeps } = input;
+  const fail = failureIn(ctx);
+  let e = message.started();
+  if (!e && message.impactDue) e = await startedNow(message);
+  if (!e) return;
+  if (e.kind === 'known') {
+    result.enrichment = 'known';
+    if (e.done && message.impactDue)
+      await recordImpact(ctx, incident, e.enrichment, true).catch(fail('record', 'recording impact'));
+    return;
   }
+  const showing = !ctx.silence;
+  let editing: Promise<unknown> = Promise.resolve();
+  if (showing) {
+    e.run.onProgress((now) => {
+      editing = editing
+        .then(() =>
+          refreshRoot(
+            { incidentId: incident.id, eventId: alert.eventId, rule, enrichment: now, final: false },
+            slackDeps,
+          ),
+        )
+        .catch((error: unknown) =>
+          deps.logger.warn('progress edit of the root failed; the final one follows', { error }),
+        );
+    });
+  }
+  const finished = await e.finish().catch(fail('record', 'saving the enrichment'));
+  await editing;
+  if (!finished) return;
+  if (showing) {
+    await refreshRoot(
+      { incidentId: incident.id, eventId: alert.eventId, rule, enrichment: finished.enrichment, final: true },
+      slackDeps,
+    ).catch(fail('slack', 'Slack root update'));
+  }
+  await recordImpact(ctx, incident, finished.enrichment, !finished.continues).catch(
+    fail('record', 'recording impact'),
+  );
+  result.enrichment = finished.continues
+    ? 'continues'
+    : finished.enrichment.status === 'complete'
+      ? 'complete'
+      : 'partial';
+  if (finished.continues) result.continueAfterMs = CONTINUE_AFTER_MS;
+}
+
+async function startedNow(message: Message): Promise<EventEnrichment | undefined> {
+  await message.page();
+  return message.started();
+}
+
+/** Impact: what the digest counts (peak figures; the users merge). Marked once reading is done. */
+async function recordImpact(ctx: Context, incident: Incident, enrichment: Enrichment, done: boolean) {
+  const { deps, alert } = ctx;
+  await deps.store.incidents.updateImpact(incident.id, impactOf(enrichment), usernamesOf(enrichment));
+  if (done) await deps.store.deliveries.complete(incident.id, deliveryKeys.impact(alert.eventId), {});
+}
+
+/** What the thread has named so far (the root's users) and its root cause, for the reply's delta. */
+async function shownInThread(
+  incidentId: string,
+  deps: ProcessDeps,
+): Promise<{ named: Set<string>; rootCause: string | undefined }> {
+  const record = await deps.store.deliveries.get(incidentId, deliveryKeys.threadRoot);
+  const snapshot = record?.detail?.['snapshot'];
+  if (!snapshot) return { named: new Set(), rootCause: undefined };
+  const decoded = decodeSnapshot(snapshot);
+  // What the root shows as the root cause: the Insight's, else the traces' most frequent one.
+  const traced = decoded.enrichment.rootCauses[0];
+  const cause = decoded.alert.rootCauseService ?? (traced && { name: traced.service, type: traced.type });
+  return {
+    named: new Set(decoded.enrichment.users.map((u) => u.username)),
+    rootCause: cause ? (cause.type ? `${cause.name} (${cause.type})` : cause.name) : undefined,
+  };
 }
 
 /** Publishes every `Incident Updated` the rule's outbox still owes (this event's and any left). */

@@ -19,7 +19,12 @@ export function renderPage(
   alert: Alert,
   rule: Rule,
   enrichment: Enrichment,
-  options: { now: Date; samplingRate?: number | undefined; actions?: RootActionsInput | undefined },
+  options: {
+    now: Date;
+    samplingRate?: number | undefined;
+    severity?: PageInput['severity'];
+    actions?: RootActionsInput | undefined;
+  },
 ): RenderedPage {
   const input: PageInput = {
     alert,
@@ -27,6 +32,7 @@ export function renderPage(
     enrichment,
     now: options.now,
     samplingRate: options.samplingRate,
+    severity: options.severity,
     actions: options.actions,
   };
   return { slack: renderSlackAlert(input), email: renderEmailAlert(input) };

@@ -21,7 +21,15 @@ export interface RootSnapshot {
   enrichment: Enrichment;
 }
 
-export type RootIncident = Pick<Incident, 'state' | 'firstFiredAt' | 'resolvedAt'>;
+export type RootIncident = Pick<Incident, 'state' | 'firstFiredAt' | 'resolvedAt'> &
+  Partial<Pick<Incident, 'decidedSeverity' | 'severityReason'>>;
+
+/** The severity decided from the impact, as the page shows it (impact-severity.ts). */
+function decided(incident: RootIncident) {
+  return incident.decidedSeverity && incident.severityReason
+    ? { severity: incident.decidedSeverity, reason: incident.severityReason }
+    : undefined;
+}
 
 /** What the root shows of an incident: its span, and what responders did (root-actions.ts). */
 export type RootIncidentView = RootIncident & RootActionsSource;
@@ -33,11 +41,9 @@ export function rootAlert(alert: Alert, incident: RootIncident): Alert {
     return { ...alert, state: 'resolved', window: { start: new Date(incident.firstFiredAt), end } };
   }
   const start = Math.min(alert.window.start.getTime(), Date.parse(incident.firstFiredAt));
-  return {
-    ...alert,
-    state: alert.state === 'updated' ? 'updated' : 'firing',
-    window: { start: new Date(start), end: undefined },
-  };
+  // The root is the incident's first page: FIRING while open, whichever event posted it (an
+  // Insight's later event reads "updated" on its own, never on the page that opens a thread).
+  return { ...alert, state: 'firing', window: { start: new Date(start), end: undefined } };
 }
 
 export function renderRoot(
@@ -48,20 +54,23 @@ export function renderRoot(
 ): SlackMessage {
   return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, {
     ...options,
+    severity: decided(incident),
     // Root actions (templates/slack-actions.ts): responders' status and buttons, from the record.
     actions: rootActions(incident, rule, snapshot.alert),
   }).slack;
 }
 
-/** The page email for an incident that may already be over when it is sent. */
+/** The page email (one per incident, its first page): FIRING, or RESOLVED if already over. */
 export function pageEmail(
   snapshot: RootSnapshot,
   incident: RootIncident,
   rule: Rule,
   options: { now: Date; samplingRate?: number | undefined },
 ): RenderedPage['email'] {
-  const alert = incident.state === 'resolved' ? rootAlert(snapshot.alert, incident) : snapshot.alert;
-  return renderPage(alert, rule, snapshot.enrichment, options).email;
+  return renderPage(rootAlert(snapshot.alert, incident), rule, snapshot.enrichment, {
+    ...options,
+    severity: decided(incident),
+  }).email;
 }
 
 const DATE_KEYS = new Set([
@@ -83,7 +92,31 @@ export function encodeSnapshot(snapshot: RootSnapshot): string {
 }
 
 export function decodeSnapshot(text: string): RootSnapshot {
-  return JSON.parse(text, (key, value: unknown) =>
-    DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value,
-  ) as RootSnapshot;
+  return JSON.parse(text, revive) as RootSnapshot;
+}
+
+export function encodeEnrichment(enrichment: Enrichment): string {
+  return JSON.stringify(enrichment);
+}
+
+export function decodeEnrichment(text: string): Enrichment {
+  return JSON.parse(text, revive) as Enrichment;
+}
+
+function revive(key: string, value: unknown): unknown {
+  return DATE_KEYS.has(key) && typeof value === 'string' && ISO.test(value) ? new Date(value) : value;
+}
+
+/**
+ * Whether `incoming` should replace what the root shows: the same event's later progress, or
+ * an enrichment that read at least as many traces (a resolve's window covers the whole
+ * incident). A failed one never replaces a usable one.
+ */
+export function betterInformed(
+  current: { eventId: string; enrichment: Enrichment },
+  incoming: { eventId: string; enrichment: Enrichment },
+): boolean {
+  if (incoming.enrichment.status === 'failed' && current.enrichment.status !== 'failed') return false;
+  if (incoming.eventId === current.eventId) return true;
+  return incoming.enrichment.totalTraces >= current.enrichment.totalTraces;
 }

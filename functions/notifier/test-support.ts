@@ -157,7 +157,6 @@ export function enrichmentOf(over: Partial<Enrichment> = {}): Enrichment {
     lastSeen: undefined,
     tracesProcessed: 0,
     pages: 0,
-    resumeToken: undefined,
     ...over,
   };
 }

@@ -169,7 +169,7 @@ function outageChecks(
     }
     if (mine.length > 1) problems.push(`${what}: split into ${mine.length} incidents (${ids(mine)})`);
     const ids1 = new Set(mine.map((i) => i.id));
-    if (rule?.routes.slack !== undefined && !mine.every((i) => i.silenced)) {
+    if (rule?.routes.slack !== undefined && !mine.every(sendsNothingOfItsOwn)) {
       // A second post rewritten to point at the real thread is not a root (it is counted).
       const shown = mine.flatMap((i) =>
         views.messagesOf(i).filter((m) => views.classify(i, m) !== 'pointer'),
@@ -179,7 +179,7 @@ function outageChecks(
           `${what}: ${shown.length} thread roots, not one (${shown.map((m) => m.ts).join(', ')})`,
         );
     }
-    if (rule?.routes.email === 'immediate' && !mine.every((i) => i.silenced)) {
+    if (rule?.routes.email === 'immediate' && !mine.every(sendsNothingOfItsOwn)) {
       const sent = out.eventIds.reduce((n, id) => n + (emailsByEvent.get(id) ?? 0), 0);
       const extra = Math.max(0, sent - 1);
       const afterSns = o.kills.filter((k) => crashedPastSns(k, ids1, o.emailChannel)).length;
@@ -196,6 +196,14 @@ function outageChecks(
     result: result('one-root-and-email-per-outage', outages.length, problems),
     duplicateEmails: { total, explained },
   };
+}
+
+/**
+ * Silenced, or folded into another incident's thread (inhibited or linked: its opening is one
+ * line there): no root and no email of its own to check.
+ */
+function sendsNothingOfItsOwn(incident: Incident): boolean {
+  return incident.silenced || incident.relatedTo !== undefined;
 }
 
 /** Killed at, or reached after the kill, the moment SNS had accepted this incident's email. */
@@ -225,7 +233,9 @@ function rootMatchesStore(
   views: RootViews,
 ): InvariantResult {
   const problems: string[] = [];
-  const judged = incidents.filter((i) => rules.get(i.ruleId)?.routes.slack !== undefined && !i.silenced);
+  const judged = incidents.filter(
+    (i) => rules.get(i.ruleId)?.routes.slack !== undefined && !sendsNothingOfItsOwn(i),
+  );
   for (const incident of judged) {
     const what = `${incident.ruleId}: ${incident.id} (${incident.state})`;
     if (!incident.slack) {

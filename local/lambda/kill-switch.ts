@@ -56,6 +56,8 @@ export const CRASH_POINTS: readonly CrashPoint[] = [
 export interface CrashPlan {
   point: CrashPoint;
   occurrence: number;
+  /** Count only probes of this delivery channel (e.g. the page email's); any channel if absent. */
+  channel?: string;
 }
 
 export interface InvocationInfo {
@@ -111,7 +113,7 @@ export const SETTLE_MS = 2_000;
 interface Scope {
   info: InvocationInfo;
   plan: CrashPlan | undefined;
-  seen: Map<CrashPoint, number>;
+  seen: Map<string, number>;
   killed: KillRecord | undefined;
   inFlight: Set<ClientRequest>;
   onKill: (record: KillRecord) => void;
@@ -166,7 +168,16 @@ export function createKillSwitch(options: { policy: CrashPolicy; now: () => numb
     }
     const n = (scope.seen.get(point) ?? 0) + 1;
     scope.seen.set(point, n);
-    if (scope.plan?.point === point && scope.plan.occurrence === n) {
+    const planned = scope.plan?.channel;
+    const counted = planned === undefined ? point : `${point} ${planned}`;
+    const m =
+      planned === undefined ? n : (scope.seen.get(counted) ?? 0) + (detail?.channel === planned ? 1 : 0);
+    if (planned !== undefined) scope.seen.set(counted, m);
+    if (
+      scope.plan?.point === point &&
+      (planned === undefined || detail?.channel === planned) &&
+      scope.plan.occurrence === m
+    ) {
       kill(scope, point, detail);
       return NEVER;
     }

@@ -125,7 +125,8 @@ function allResolved(s: Facts): Check {
 
 function oneThreadPerIncident(s: Facts, ruleSet: RuleSet): Check {
   const problems = s.pages
-    .filter((p) => routedToSlack(ruleSet, p.ruleId) && p.slack === undefined)
+    // An incident folded into another's thread (inhibited, linked) has no thread of its own.
+    .filter((p) => routedToSlack(ruleSet, p.ruleId) && p.slack === undefined && p.relatedTo === undefined)
     .map((p) => `${p.ruleId} (${p.incidentId}) has no Slack thread`);
   const expected: Record<string, number> = {};
   for (const p of s.pages) if (p.slack) expected[p.slack.channel] = (expected[p.slack.channel] ?? 0) + 1;
@@ -161,7 +162,13 @@ function usersInSlack(s: Facts): Check {
 function emailsPerPagingRule(s: Facts, ruleSet: RuleSet): Check {
   const problems: string[] = [];
   for (const rule of ruleSet.rules) {
-    const incidents = s.pages.filter((p) => p.ruleId === rule.id).length;
+    // An incident folded into another's thread, or downgraded by its impact, mails nobody.
+    const incidents = s.pages.filter(
+      (p) =>
+        p.ruleId === rule.id &&
+        p.relatedTo === undefined &&
+        (p.decidedSeverity === undefined || p.decidedSeverity.severity === 'page'),
+    ).length;
     const emails = s.emails.byRule[rule.id] ?? 0;
     const expected = rule.routes.email === 'immediate' ? incidents : 0;
     if (emails !== expected)

@@ -182,6 +182,7 @@ describe('run checks', () => {
     kind: 'alarm',
     state: 'resolved' as const,
     notified: true,
+    relatedTo: undefined,
     faults: ['cart-errors'],
     estimate: undefined,
     firstPageEstimate: undefined,
@@ -216,6 +217,8 @@ describe('run checks', () => {
     requests: 6,
     detectable: true,
     pages: 1,
+    pagesPerIncident: 1,
+    folded: [],
     onCallPages: 1,
     firstPageAfterMs: 61_000,
   };
@@ -316,6 +319,24 @@ describe('run checks', () => {
     expect(failed({ ...sampled, pages: [{ ...page, reportedUsers: ['mallory'], precision: 0 }] })).toContain(
       'pages name only affected users (sampled: not all of them)',
     );
+  });
+
+  it('accepts an incident with no thread of its own only when it was folded into another', () => {
+    const info = {
+      ...page,
+      incidentId: 'i2',
+      ruleId: 'registered-users',
+      severity: 'info' as const,
+      notified: false,
+      slack: undefined,
+      emails: 0,
+    };
+    expect(failed({ ...facts, pages: [page, info] })).toContain('one Slack thread per incident');
+    const folded = {
+      ...info,
+      relatedTo: { kind: 'inhibited' as const, ruleId: page.ruleId, incidentId: page.incidentId },
+    };
+    expect(failed({ ...facts, pages: [page, folded] })).toEqual([]);
   });
 
   it('accepts an incident left open only when X-Ray dropped the Insight that would have closed it', () => {

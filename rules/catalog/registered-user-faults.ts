@@ -25,6 +25,10 @@ export default defineRule({
   },
   routes: { slack: 'shop-oncall', email: 'immediate' },
   runbookUrl: 'https://runbooks.example.com/shop/registered-user-faults',
-  enrichment: { timeBudgetMs: 4000, topUsers: 20 },
+  enrichment: { topUsers: 20 },
+  // The info rule over the same shoppers' traces speaks of the same fault: one thread.
+  inhibits: ['registered-users'],
+  // Wake someone for three shoppers or more; fewer is a ticket in the same channel.
+  impact: { pageWhen: { registeredUsersAtLeast: 3 }, otherwise: 'ticket' },
   owner: 'shop-team',
 });

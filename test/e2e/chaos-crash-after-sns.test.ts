@@ -23,7 +23,9 @@ beforeAll(async () => {
     reorder: false,
     kills: (invocation) =>
       invocation.attempt === 1 && opensPagingIncident(invocation.event)
-        ? { point: 'accepted', occurrence: 1 }
+        ? // The email's own acceptance: that invocation may accept other sends first (the line
+          // an inhibited incident gets in this thread).
+          { point: 'accepted', occurrence: 1, channel: deliveryKeys.pageEmail.channel }
         : undefined,
     slackBursts: ({ firstFaultMs }) => [
       { kind: 'sustained', startMs: firstFaultMs, endMs: firstFaultMs + 10 * MIN, retryAfterSeconds: 60 },

@@ -25,10 +25,30 @@ export function alarmEvent(options: {
   event = withValue(event, ['time'], options.at.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   event = withValue(event, ['detail', 'state', 'value'], options.to);
   event = withValue(event, ['detail', 'state', 'timestamp'], cwTime(options.at));
+  event = withValue(event, ['detail', 'state', 'reasonData'], reasonDataAt(event, 'state', options.at));
   event = withValue(event, ['detail', 'previousState', 'value'], options.from);
   event = withValue(event, ['detail', 'previousState', 'timestamp'], cwTime(previousAt));
+  event = withValue(
+    event,
+    ['detail', 'previousState', 'reasonData'],
+    reasonDataAt(event, 'previousState', previousAt),
+  );
   if (options.alarmName) event = withValue(event, ['detail', 'alarmName'], options.alarmName);
   return event;
+}
+
+/**
+ * The fixture's `reasonData` moved to `at`, as CloudWatch writes it: `queryDate` when the alarm
+ * was evaluated, `startDate` the start of the evaluated datapoints (the evaluation minute less
+ * one period). Left at the fixture's 2019 dates, the datapoints would start years before the
+ * state change and the enrichment window would stretch to its 24-hour cap.
+ */
+function reasonDataAt(event: Json, state: 'state' | 'previousState', at: Date): string {
+  const detail = event['detail'] as Record<string, Record<string, unknown>>;
+  const data = JSON.parse(String(detail[state]!['reasonData'])) as Record<string, unknown>;
+  const periodMs = (typeof data['period'] === 'number' ? data['period'] : 60) * 1000;
+  const startMs = Math.floor(at.getTime() / 60_000) * 60_000 - periodMs;
+  return JSON.stringify({ ...data, queryDate: cwTime(at), startDate: cwTime(new Date(startMs)) });
 }
 
 export function insightEvent(options: {

@@ -112,7 +112,10 @@ describe('notifier handler from the environment', () => {
     const base = shippedRuleSet.rules.find((r) => r.id === 'registered-user-faults')!;
     const custom: RuleSet = {
       ...shippedRuleSet,
-      rules: [{ ...base, id: 'checkout-faults', title: 'Checkout faults for signed-in shoppers' }],
+      // Alone in its set, it inhibits nothing (the shipped rule names one that is not deployed here).
+      rules: [
+        { ...base, id: 'checkout-faults', title: 'Checkout faults for signed-in shoppers', inhibits: [] },
+      ],
     };
     const file = await writeRuleSetFile(custom);
     try {

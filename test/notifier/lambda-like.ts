@@ -47,8 +47,12 @@ export function lambdaLike(): LambdaLike {
   let nowMs = T.getTime();
   const clock = {
     now: () => new Date(nowMs),
+    // A sleeper wakes `ms` after it fell asleep: sleeps running side by side (the enrichment's
+    // parallel workers, the page's and the email's waits) overlap instead of adding up.
     sleep: async (ms: number) => {
-      nowMs += ms;
+      const wake = nowMs + ms;
+      await Promise.resolve();
+      nowMs = Math.max(nowMs, wake);
     },
     advance: (ms: number) => {
       nowMs += ms;

@@ -64,8 +64,10 @@ export function editRule(definition: RuleSetInput, current: Rule, edits: RuleEdi
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const { ruleSet, issues } = checkRuleSet({ ...definition, rules: [input as RuleInput] });
-  const edited = ruleSet?.rules[0];
+  // Checked inside its rule set: references to other rules (`inhibits`) must still resolve.
+  const rules = definition.rules.map((r) => (r === raw ? (input as RuleInput) : r));
+  const { ruleSet, issues } = checkRuleSet({ ...definition, rules });
+  const edited = ruleSet?.rules.find((r) => r.id === current.id);
   if (edited === undefined) return { ok: false, errors: issues.map((i) => formatEditIssue(i)) };
   return { ok: true, edited: { rule: edited, changes: describeChanges(current, edited, paths) } };
 }

@@ -230,6 +230,15 @@ export function createIncidentRecords(options: IncidentRecordsOptions): Incident
 
     setSlackRoot: (id, slack) => update(id, (current) => (current.slack ? undefined : { ...current, slack })),
 
+    setDecidedSeverity: (id, decision) =>
+      update(id, (current) =>
+        current.decidedSeverity
+          ? undefined
+          : { ...current, decidedSeverity: decision.severity, severityReason: decision.reason },
+      ),
+
+    setRelation: (id, relatedTo) =>
+      update(id, (current) => (current.relatedTo ? undefined : { ...current, relatedTo })),
     acknowledge: (id, acknowledgement, options = {}) =>
       decideUpdate<Exclude<AcknowledgeOutcome, { outcome: 'not-found' }>>(id, (current) => {
         if (current.acknowledgement) return { result: (incident) => ({ outcome: 'already', incident }) };

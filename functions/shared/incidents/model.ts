@@ -127,6 +127,25 @@ export const incidentSchema = z.object({
   version: z.number().int().min(1),
   /** The rule ledger's version of this incident's span that the item shows (ledger.ts). */
   spanVersion: z.number().int().min(0).optional(),
+  /**
+   * Folded into another incident's thread instead of paging on its own (the notifier's
+   * relate.ts): `inhibited` by a rule's `inhibits`, or `linked` by shared users and root cause.
+   * The digest counts such an incident as part of the one it points to. Absent: its own thread.
+   */
+  relatedTo: z
+    .object({
+      kind: z.enum(['inhibited', 'linked']),
+      incidentId: z.string().min(1),
+      ruleId: z.string().min(1),
+    })
+    .optional(),
+  /**
+   * Severity as decided from the impact (`rule.impact`), when it differs from the rule's:
+   * the page says why ("ticket: 2 registered users < 3").
+   */
+  decidedSeverity: z.enum(['page', 'ticket', 'info']).optional(),
+  /** Why, as the page shows it: "paged: 14 registered users ≥ 3" (notifier impact-severity.ts). */
+  severityReason: z.string().optional(),
   /** Absent until someone acknowledges (or resolves) the page from Slack. */
   acknowledgement: acknowledgementSchema.optional(),
   /** Present when a person resolved it from Slack; mirrored from the ledger's span. */

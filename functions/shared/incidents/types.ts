@@ -63,6 +63,13 @@ export interface IncidentRecords {
   updateImpact(id: string, impact: Impact, users: readonly string[]): Promise<Incident | undefined>;
   markPaged(id: string, at: Date): Promise<Incident | undefined>;
   setSlackRoot(id: string, slack: NonNullable<Incident['slack']>): Promise<Incident | undefined>;
+  /** Records where the incident was folded (first write wins; see the notifier's relate.ts). */
+  setRelation(id: string, relation: NonNullable<Incident['relatedTo']>): Promise<Incident | undefined>;
+  /** Records the severity decided from the impact (first write wins: a page is never withdrawn). */
+  setDecidedSeverity(
+    id: string,
+    decision: { severity: NonNullable<Incident['decidedSeverity']>; reason: string },
+  ): Promise<Incident | undefined>;
   /**
    * Records who picked the page up, once: an open incident without one gets it; one already
    * acknowledged keeps the first (`already`); a resolved one is left alone (`resolved`), unless
