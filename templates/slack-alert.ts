@@ -237,7 +237,7 @@ function textLength(blocks: readonly SlackBlock[]): number {
   return blocks.reduce((n, b) => n + blockTextLength(b), 0);
 }
 
-/** Every Slack limit the message breaks (empty when it fits); for tests and for part 2's pre-send check. */
+/** Every Slack limit the message breaks (empty when it fits); the tests hold every rendered message to it. */
 export function slackLimitViolations(message: SlackMessage): string[] {
   const problems: string[] = [];
   if (message.blocks.length > SLACK_MAX_BLOCKS)

@@ -16,7 +16,8 @@ import type { ParseContext } from './ports';
 /**
  * An ACTIVE event whose `Event.EventTime` is within this of `StartTime` is the insight's first
  * (a new incident); later ones are updates. Inferred from the API's InsightEvent semantics, not
- * from a real payload; part 2's incident record overrides it either way.
+ * from a real payload; the incident decision (functions/shared/incidents/decide.ts) overrides it
+ * either way.
  */
 export const FIRST_EVENT_TOLERANCE_MS = 60_000;
 
