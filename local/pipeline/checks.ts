@@ -33,12 +33,17 @@ export function runChecks(summary: Facts, ruleSet: RuleSet, options: { chaos?: b
     nothingDeadLettered(summary),
     forgedTokensAnonymous(summary),
     // Acting from the page (functions/interactivity): the local responder's Acknowledge.
-    ...((summary.responder?.clicks ?? 0) > 0 ? [pageAcknowledged(summary)] : []),
+    ...((summary.responder?.clicks ?? 0) > 0 ? [pageAcknowledged(summary, { chaos: !counted })] : []),
   ];
 }
 
-/** The responder's click was answered, recorded once, about when it was made, and shown on the root. */
-function pageAcknowledged(s: Facts): Check {
+/**
+ * The responder's click was answered, recorded once, about when it was made, and shown on the
+ * root. The responder clicks two minutes after it sees the root; under chaos the root itself may
+ * reach Slack minutes after the incident was paged (a Slack 429 burst defers it), so measured
+ * from the page only "not before two minutes" holds there.
+ */
+function pageAcknowledged(s: Facts, options: { chaos: boolean }): Check {
   const problems: string[] = [];
   const { clicks, answered } = s.responder ?? { clicks: 0, answered: 0 };
   if (answered !== clicks) {
@@ -48,9 +53,9 @@ function pageAcknowledged(s: Facts): Check {
   if (acked.length !== 1) problems.push(`${acked.length} pages acknowledged, want exactly the one clicked`);
   for (const p of acked) {
     const after = p.acknowledgement?.afterPageMs;
-    if (after === undefined || after < 2 * 60_000 || after > 3 * 60_000) {
+    if (after === undefined || after < 2 * 60_000 || (!options.chaos && after > 3 * 60_000)) {
       problems.push(
-        `${p.incidentId}: acknowledged ${after === undefined ? 'without a page' : `${Math.round(after / 1000)} s`} after its page, want 2–3 min`,
+        `${p.incidentId}: acknowledged ${after === undefined ? 'without a page' : `${Math.round(after / 1000)} s`} after its page, want ${options.chaos ? 'at least 2 min' : '2–3 min'}`,
       );
     }
     if (p.slack && !p.slack.rootSaysAcknowledged)
