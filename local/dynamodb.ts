@@ -13,7 +13,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { LOCAL_CREDENTIALS } from './sdk-client';
+import { PLACEHOLDER_CREDENTIALS } from './sdk-client';
 
 export interface TableDefinition {
   name: string;
@@ -44,7 +44,7 @@ interface DynaliteOptions {
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: DynaliteOptions) => Server;
 
 const REGION = 'us-east-1';
-const CREDENTIALS = LOCAL_CREDENTIALS;
+const CREDENTIALS = PLACEHOLDER_CREDENTIALS;
 
 export async function startLocalDynamoDb(
   options: { tables?: TableDefinition[] } = {},

@@ -4,12 +4,13 @@
  * because a test must see each answer the stand-in gives (a throttle, a 500) rather than the
  * SDK's retries of it; a test about the SDK's own retrying asks for more.
  *
- * The credentials sign requests as the SDK always does; the stand-ins accept any key except
- * where the local pipeline maps access key ids to principals (local/pipeline/services.ts).
+ * The credentials are placeholders that sign requests as the SDK always does; the stand-ins
+ * accept any key, except where the local pipeline maps its own named access key ids to
+ * principals (local/pipeline/services.ts `LOCAL_CREDENTIALS`).
  */
 export const LOCAL_REGION = 'us-east-1';
 
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export const PLACEHOLDER_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 export interface LocalClientConfig {
   endpoint: string;
@@ -25,7 +26,7 @@ export function localClientConfig(
   return {
     endpoint,
     region: LOCAL_REGION,
-    credentials: { ...LOCAL_CREDENTIALS },
+    credentials: { ...PLACEHOLDER_CREDENTIALS },
     maxAttempts: options.maxAttempts ?? 1,
   };
 }

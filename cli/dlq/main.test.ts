@@ -7,9 +7,9 @@ import { startSqsServer, type SqsServer } from '../../local/sqs-server';
 import { matchId } from './commands';
 import { parseDlqArgs, runDlq, type DlqDeps } from './main';
 import { createTargetResolver } from './target';
-import { LOCAL_CREDENTIALS } from '../../local/sdk-client';
+import { PLACEHOLDER_CREDENTIALS } from '../../local/sdk-client';
 
-const credentials = LOCAL_CREDENTIALS;
+const credentials = PLACEHOLDER_CREDENTIALS;
 
 describe('dlq arguments', () => {
   it.each([

@@ -7,9 +7,9 @@ import { showCommand, UsageError } from './commands';
 import type { InvokeOutcome, NotifierInvoker } from './notifier-invoker';
 import { sqsDeadLetterQueue, type DeadLetterQueue } from './queue';
 import { describeAnswer, InvokeFailedError, replayAll, replayOne } from './replay';
-import { LOCAL_CREDENTIALS } from '../../local/sdk-client';
+import { PLACEHOLDER_CREDENTIALS } from '../../local/sdk-client';
 
-const credentials = LOCAL_CREDENTIALS;
+const credentials = PLACEHOLDER_CREDENTIALS;
 const QUEUE = 'dlq';
 let server: SqsServer;
 let sqs: SQSClient;

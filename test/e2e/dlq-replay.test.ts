@@ -28,9 +28,9 @@ import { ACCOUNT, STAGE, startLocalServices, type LocalServices } from '../../lo
 import { ruleSet } from '../../rules';
 import { alarmName } from '../../rules/names';
 import { alarmEvent, testAlertEvent } from '../notifier/events';
-import { LOCAL_CREDENTIALS } from '../../local/sdk-client';
+import { PLACEHOLDER_CREDENTIALS } from '../../local/sdk-client';
 
-const credentials = LOCAL_CREDENTIALS;
+const credentials = PLACEHOLDER_CREDENTIALS;
 const envBefore = { ...process.env };
 let svc: LocalServices;
 let lambda: LambdaServer;

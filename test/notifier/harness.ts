@@ -36,10 +36,10 @@ import { createSlackApi } from '../../functions/notifier/slack-api';
 import { createSlackTokenSource } from '../../functions/notifier/slack-token';
 import { createTestAlertLimiter } from '../../functions/notifier/test-alert-limit';
 import { startSqsServer, type SqsServer } from '../../local/sqs-server';
-import { LOCAL_CREDENTIALS } from '../../local/sdk-client';
+import { PLACEHOLDER_CREDENTIALS } from '../../local/sdk-client';
 
 export const REGION = 'us-east-1';
-export const CREDENTIALS = LOCAL_CREDENTIALS;
+export const CREDENTIALS = PLACEHOLDER_CREDENTIALS;
 export const SLACK_SECRET = 'uia/slack-bot-token';
 export const ONCALL_TOPIC = topicArn('uia-oncall');
 export const INCIDENT_BUS = 'uia-incidents';
