@@ -1,7 +1,7 @@
 /**
  * Size limits of the two channels, and truncation that respects them without breaking text.
  *
- * Slack (docs.slack.dev, see shared/reference/aws-events.md §6): ≤ 50 blocks per message,
+ * Slack (docs.slack.dev, see docs/aws-events.md §6): ≤ 50 blocks per message,
  * section text ≤ 3,000 characters, header text ≤ 150, `text` best under 4,000; the sum of
  * block text is kept ≤ 11,000 because `msg_blocks_too_long` was seen at ~13k, below the
  * documented limits. SNS: message ≤ 256 KB counted in UTF-8 bytes; email subject ASCII,

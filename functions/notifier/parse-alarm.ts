@@ -1,6 +1,6 @@
 /**
  * `CloudWatch Alarm State Change` (source `aws.cloudwatch`) → Alert. Shape: AWS's documented
- * samples (shared/reference/aws-events.md §2); see alert.ts for the state mapping.
+ * samples (docs/aws-events.md §2); see alert.ts for the state mapping.
  */
 import { z } from 'zod';
 import { alarmNameFromArn, ruleIdFromAlarmName } from '../../rules/names';

@@ -1,7 +1,7 @@
 /**
  * `AWS X-Ray Insight Update` (source `aws.xray`) → Alert. AWS publishes no full sample; the
  * shape follows the EventBridge schema (aws.xray@AWSXRayInsightUpdate, see
- * shared/reference/aws-events.md §1): `GroupName` but no `GroupARN` (accepted if it ever
+ * docs/aws-events.md §1): `GroupName` but no `GroupARN` (accepted if it ever
  * appears), `Event` is an object, `StartTime` a number of unknown unit, `EndTime` null while
  * ACTIVE. Insight notifications are best effort, so missing optional parts never drop a page.
  */

@@ -1,6 +1,6 @@
 /**
  * Time values exactly as AWS events carry them, parsed strictly enough to reject garbage and
- * leniently enough for the formats AWS really uses (see shared/reference/aws-events.md).
+ * leniently enough for the formats AWS really uses (see docs/aws-events.md).
  */
 
 /** ISO-8601 with `Z`, `+00:00` or CloudWatch's colon-less `+0000`. */

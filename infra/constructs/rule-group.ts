@@ -54,7 +54,7 @@ export class RuleGroup extends Construct {
       // Namespace `AWS/X-Ray`, metric `ApproximateTraceCount`, dimension `GroupName`: the X-Ray
       // groups page says only that counts are "published to Amazon CloudWatch every minute";
       // the names come from AWS's own samples (CDK, Terraform, dashboards) collected in
-      // shared/reference/aws-events.md §3. "X-Ray/Group Metrics" is merely the console label.
+      // docs/aws-events.md §3. "X-Ray/Group Metrics" is merely the console label.
       const metric = new cloudwatch.Metric({
         namespace: GROUP_METRIC.namespace,
         metricName: GROUP_METRIC.metricName,

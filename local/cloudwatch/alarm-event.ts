@@ -1,6 +1,6 @@
 /**
  * `CloudWatch Alarm State Change` events shaped like AWS's documented sample
- * (shared/reference/aws-events.md §2): metricStat configuration, previous and new state
+ * (docs/aws-events.md §2): metricStat configuration, previous and new state
  * with `reasonData` as a JSON string (absent on the initial state), `+0000` timestamps.
  */
 import { randomUUID } from 'node:crypto';

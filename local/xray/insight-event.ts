@@ -1,6 +1,6 @@
 /**
  * `AWS X-Ray Insight Update` events with the fields of the EventBridge schema
- * (shared/reference/aws-events.md §1). AWS publishes no full sample; times follow the X-Ray
+ * (docs/aws-events.md §1). AWS publishes no full sample; times follow the X-Ray
  * API (`StartTime`/`EndTime` in epoch seconds), `EndTime` is null while ACTIVE.
  */
 import { randomUUID } from 'node:crypto';
